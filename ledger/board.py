@@ -1,0 +1,543 @@
+"""The bulletin board: admit, append, prove, checkpoint, verify, replay.
+
+Admission of an entry at index ``i`` (docs/board.md §Admission), in order:
+
+1. it decodes (:meth:`Entry.from_leaf`: size, strict canonical JSON, fields);
+2. its leaf hash is not on the board yet (no replay);
+3. a registered domain owns its kind;
+4. entry 0 is the genesis and only entry 0 is; otherwise the author is a
+   registered, unrevoked authority;
+5. the Ed25519 signature verifies under the author's key;
+6. the author holds the role the kind requires;
+7. the domain's ``check`` accepts it; then its ``apply`` updates state.
+
+All of it runs inside the sequenced append transaction: a refusal at any step
+rolls everything back.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from nacl.exceptions import BadSignatureError
+from nacl.signing import VerifyKey
+
+from ledger import authorities
+from ledger.checkpoint import Checkpoint, CheckpointError
+from ledger.cosignature import verify_cosignature
+from ledger.domains import Authority, Overlay, Registry, View
+from ledger.entry import Entry
+from ledger.errors import (
+    BadRequest,
+    BadSignature,
+    BoardNotInitialised,
+    DuplicateEntry,
+    NotFound,
+    Rejected,
+    RoleNotAllowed,
+    UnknownAuthor,
+)
+from ledger.merkle import (
+    Node,
+    ProofError,
+    completed_nodes,
+    consistency_ranges,
+    inclusion_ranges,
+    leaf_hash,
+    range_hashes,
+    range_nodes,
+    root_from,
+    verify_consistency,
+)
+from ledger.note import (
+    InvalidSignature,
+    NoteError,
+    NoteSignature,
+    Signer,
+    UnverifiedNote,
+    Verifier,
+    add_signatures,
+    open_note,
+    parse_note,
+    sign_note,
+)
+from ledger.store import Store, Txn
+
+
+class _TxnState:
+    """The database's state, as an overlay's base."""
+
+    def __init__(self, tx: Txn) -> None:
+        self.tx = tx
+
+    def get(self, domain: str, key: str) -> str | None:
+        return self.tx.state_get(domain, key)
+
+    def scan(self, domain: str, prefix: str) -> list[tuple[str, str]]:
+        return self.tx.state_scan(domain, prefix)
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    size: int
+    leaf_hash: bytes
+    root: bytes
+    path: list[bytes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "size": self.size,
+            "leaf_hash": self.leaf_hash.hex(),
+            "root": self.root.hex(),
+            "path": [h.hex() for h in self.path],
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    old_size: int
+    size: int
+    old_root: bytes
+    root: bytes
+    path: list[bytes]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "old_size": self.old_size,
+            "size": self.size,
+            "old_root": self.old_root.hex(),
+            "root": self.root.hex(),
+            "path": [h.hex() for h in self.path],
+        }
+
+
+@dataclass(frozen=True)
+class CheckpointStatus:
+    size: int
+    note: bytes
+    """The log-signed note with every stored cosignature appended."""
+    cosigned_by: tuple[str, ...]
+    quorum: int
+    witnesses: tuple[str, ...]
+
+    @property
+    def final(self) -> bool:
+        return len(self.cosigned_by) >= self.quorum
+
+
+class Admission:
+    """Runs the admission steps; caches verify keys for the life of one board object."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._keys: dict[bytes, VerifyKey] = {}
+
+    def _verify(self, public_key: bytes, entry: Entry) -> None:
+        vk = self._keys.get(public_key)
+        if vk is None:
+            vk = self._keys[public_key] = VerifyKey(public_key)
+        try:
+            vk.verify(entry.signed_bytes(), entry.signature)
+        except BadSignatureError:
+            raise BadSignature(
+                "the entry's signature does not verify under its author's key"
+            ) from None
+
+    def admit(self, entry: Entry, index: int, state: Overlay) -> None:
+        """Steps 3–7 for one entry at ``index`` (steps 1–2 are the caller's)."""
+        domain, kind = self.registry.kind(entry.kind)
+        board_view = View(state, authorities.DOMAIN, index, None)
+        author: Authority | None
+        if entry.kind == authorities.GENESIS:
+            kind.check(entry, board_view)
+            author = authorities.genesis_root(entry)
+            self._verify(author.public_key, entry)
+        else:
+            if index == 0 or board_view.get("genesis") is None:
+                raise BoardNotInitialised("the board has no genesis: entry 0 must be board.genesis")
+            author = authorities.authority(board_view, entry.author)
+            if author is None:
+                raise UnknownAuthor(f"no registered authority has key id {entry.author}")
+            self._verify(author.public_key, entry)
+            if kind.role not in author.roles:
+                raise RoleNotAllowed(
+                    f"{author.name} (roles {', '.join(author.roles)}) may not write "
+                    f"{entry.kind}, which needs the role {kind.role!r}"
+                )
+        view = View(state, domain.name, index, author)
+        kind.check(entry, view)
+        kind.apply(entry, view)
+
+
+class Board:
+    """A bulletin board over a :class:`Store` with the domains of a :class:`Registry`."""
+
+    def __init__(self, store: Store, registry: Registry) -> None:
+        self.store = store
+        self.registry = registry
+        self.admission = Admission(registry)
+
+    # ------------------------------------------------------------- appending
+
+    def append(self, leaf: bytes) -> int:
+        """Admit and append one entry; returns its index."""
+        return self.append_many([leaf])[0]
+
+    def append_many(self, leaves: Sequence[bytes]) -> list[int]:
+        """Admit and append entries in one transaction: all of them or none."""
+        entries = [_decode(leaf, i, len(leaves)) for i, leaf in enumerate(leaves)]
+        hashes = [e.leaf_hash for e in entries]
+        with self.store.write() as tx:
+            size = tx.size()
+            seen = tx.existing_leaf_hashes(hashes)
+            state = Overlay(_TxnState(tx))
+            for i, e in enumerate(entries):
+                if hashes[i] in seen:
+                    raise _in_batch(
+                        DuplicateEntry("this exact entry is on the board already"), i, len(entries)
+                    )
+                seen.add(hashes[i])
+                try:
+                    self.admission.admit(e, size + i, state)
+                except Rejected as r:
+                    raise _in_batch(r, i, len(entries)) from None
+            compact = tx.nodes(range_nodes(0, size))
+            node_rows: list[dict[str, Any]] = []
+            entry_rows: list[dict[str, Any]] = []
+            for i, e in enumerate(entries):
+                index = size + i
+                for (level, idx), h in completed_nodes(index, hashes[i], compact.__getitem__):
+                    compact[(level, idx)] = h
+                    if level > 0:
+                        node_rows.append({"level": level, "idx": idx, "hash": h})
+                entry_rows.append(
+                    {"idx": index, "leaf_hash": hashes[i], "kind": e.kind, "leaf": e.leaf}
+                )
+            tx.insert_entries(entry_rows)
+            tx.insert_nodes(node_rows)
+            tx.state_write(state.changes)
+        return list(range(size, size + len(entries)))
+
+    # ---------------------------------------------------------------- reading
+
+    def size(self) -> int:
+        with self.store.read() as tx:
+            return tx.size()
+
+    def state(self, domain: str, key: str) -> Any:
+        with self.store.read() as tx:
+            return View(Overlay(_TxnState(tx)), domain, tx.size(), None).get(key)
+
+    def scan(self, domain: str, prefix: str = "") -> list[tuple[str, Any]]:
+        with self.store.read() as tx:
+            return list(View(Overlay(_TxnState(tx)), domain, tx.size(), None).scan(prefix))
+
+    def entries(self, start: int, end: int, kind: str | None = None) -> list[tuple[int, bytes]]:
+        if start < 0 or end < start:
+            raise BadRequest("need 0 <= start <= end")
+        if end - start > 1000:
+            raise BadRequest("at most 1000 entries per request")
+        with self.store.read() as tx:
+            return [(r.idx, bytes(r.leaf)) for r in tx.entries(start, end, kind)]
+
+    def origin(self) -> str:
+        return str(self._genesis()["origin"])
+
+    def log_verifier(self) -> Verifier:
+        return Verifier.from_vkey(self._genesis()["log_key"])
+
+    def _genesis(self) -> dict[str, Any]:
+        g = self.state(authorities.DOMAIN, "genesis")
+        if g is None:
+            raise BoardNotInitialised("the board has no genesis yet: run `pnyx init`")
+        return dict(g)
+
+    def witnesses(self) -> tuple[list[Verifier], int]:
+        w = self.state(authorities.DOMAIN, "witnesses")
+        if w is None:
+            return [], 0
+        return authorities.witness_verifiers(w), int(w["quorum"])
+
+    # ----------------------------------------------------------------- proofs
+
+    def _sized(self, tx: Txn, size: int | None) -> int:
+        current = tx.size()
+        if size is None:
+            return current
+        if not 0 <= size <= current:
+            raise NotFound(f"size {size} is outside 0..{current}")
+        return size
+
+    def root(self, size: int | None = None) -> tuple[int, bytes]:
+        with self.store.read() as tx:
+            n = self._sized(tx, size)
+            return n, root_from(n, tx.nodes)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
+        """RFC 9162 §2.1.3.1 ``PATH(index, D[0:size])`` with the leaf hash and root."""
+        with self.store.read() as tx:
+            n = self._sized(tx, size)
+            if not 0 <= index < n:
+                raise NotFound(f"index {index} is outside a tree of size {n}")
+            ranges = [*inclusion_ranges(index, n), (index, index + 1), (0, n)]
+            hashes = range_hashes(ranges, tx.nodes)
+        return InclusionProof(index, n, hashes[-2], hashes[-1], hashes[:-2])
+
+    def consistency_proof(self, old_size: int, size: int | None = None) -> ConsistencyProof:
+        """RFC 9162 §2.1.4.1 ``PROOF(old_size, D[0:size])`` with both roots."""
+        with self.store.read() as tx:
+            n = self._sized(tx, size)
+            if not 0 <= old_size <= n:
+                raise NotFound(f"old size {old_size} is outside 0..{n}")
+            ranges = consistency_ranges(old_size, n) if 0 < old_size < n else []
+            hashes = range_hashes([*ranges, (0, old_size), (0, n)], tx.nodes)
+        return ConsistencyProof(old_size, n, hashes[-2], hashes[-1], hashes[:-2])
+
+    # ------------------------------------------------------------ checkpoints
+
+    def sign_checkpoint(self, signer: Signer) -> bytes:
+        """Sign a checkpoint of the current tree unless the latest one already covers it."""
+        log = self.log_verifier()
+        if signer.verifier().vkey() != log.vkey():
+            raise BadRequest("this key is not the board's log key")
+        origin = self.origin()
+        with self.store.write() as tx:
+            size = tx.size()
+            latest = tx.latest_checkpoint()
+            if latest is not None and latest.size == size:
+                return latest.note.encode()
+            cp = Checkpoint(origin, size, root_from(size, tx.nodes))
+            note = sign_note(cp.to_text(), [signer])
+            tx.add_checkpoint(size, note.decode())
+            return note
+
+    def checkpoint(self, size: int | None = None) -> CheckpointStatus:
+        """The latest (or the given size's) checkpoint note with its cosignatures."""
+        ws, quorum = self.witnesses()
+        with self.store.read() as tx:
+            row = tx.latest_checkpoint() if size is None else tx.checkpoint(size)
+            if row is None:
+                raise NotFound(
+                    "no checkpoint has been signed" + ("" if size is None else f" at size {size}")
+                )
+            cosigs = tx.cosignatures(row.size)
+        note = row.note.encode()
+        extra: list[NoteSignature] = []
+        names: list[str] = []
+        for c in cosigs:
+            try:
+                extra.append(NoteSignature.from_line(c.line))
+            except NoteError:
+                continue  # a damaged row is `pnyx board verify`'s finding, never served
+            if any(w.name == c.witness for w in ws):
+                names.append(c.witness)
+        full = add_signatures(note, extra) if extra else note
+        return CheckpointStatus(
+            row.size, full, tuple(sorted(names)), quorum, tuple(w.name for w in ws)
+        )
+
+    def add_cosignature(self, size: int, sig: NoteSignature) -> None:
+        """Store a witness's cosignature after checking it against a registered witness key."""
+        ws, _ = self.witnesses()
+        witness = next((w for w in ws if w.name == sig.name and w.key_id == sig.key_id), None)
+        if witness is None:
+            raise UnknownAuthor(f"{sig.name} is not a witness of this board")
+        with self.store.write() as tx:
+            row = tx.checkpoint(size)
+            if row is None:
+                raise NotFound(f"no checkpoint at size {size}")
+            text = parse_note(row.note.encode()).text
+            try:
+                verify_cosignature(witness, text, sig)
+            except InvalidSignature:
+                raise BadSignature(f"the cosignature by {sig.name} does not verify") from None
+            tx.put_cosignature(size, witness.name, sig.line())
+
+    # ----------------------------------------------------------- audit paths
+
+    def replay(self) -> list[str]:
+        """Rebuild every domain's state from the log; returns the differences (none = same)."""
+        findings, state = self._replay_log()
+        with self.store.read() as tx:
+            stored = tx.all_state()
+        return findings + _diff_state(state, stored)
+
+    def _replay_log(self) -> tuple[list[str], dict[tuple[str, str], str]]:
+        state = Overlay()
+        findings: list[str] = []
+        admission = Admission(self.registry)
+        with self.store.read() as tx:
+            for row in tx.iter_entries():
+                try:
+                    entry = Entry.from_leaf(bytes(row.leaf))
+                    admission.admit(entry, row.idx, state)
+                except Rejected as r:
+                    findings.append(f"entry {row.idx}: {r.code}: {r.detail}")
+        return findings, state.snapshot()
+
+    def verify(self) -> list[str]:
+        """Check everything stored: entries, tree, checkpoints, cosignatures, state.
+
+        Returns one line per finding; an empty list means the board is sound.
+        """
+        findings: list[str] = []
+        recomputed: dict[Node, bytes] = {}
+        hashes_seen: set[bytes] = set()
+        with self.store.read() as tx:
+            size = 0
+            for row in tx.iter_entries():
+                if row.idx != size:
+                    findings.append(f"entry index {row.idx} follows {size - 1}: a gap")
+                    size = row.idx
+                leaf = bytes(row.leaf)
+                lh = leaf_hash(leaf)
+                if not hmac.compare_digest(lh, bytes(row.leaf_hash)):
+                    findings.append(f"entry {row.idx}: stored leaf hash does not match the leaf")
+                if lh in hashes_seen:
+                    findings.append(f"entry {row.idx}: a duplicate of an earlier entry")
+                hashes_seen.add(lh)
+                try:
+                    kind = Entry.from_leaf(leaf).kind
+                except Rejected:
+                    kind = None  # reported by the replay below
+                if kind is not None and kind != row.kind:
+                    findings.append(
+                        f"entry {row.idx}: stored kind {row.kind!r} is not the entry's {kind!r}"
+                    )
+                for node, h in completed_nodes(size, lh, recomputed.__getitem__):
+                    recomputed[node] = h
+                size += 1
+            stored = tx.all_nodes()
+            checkpoints = tx.checkpoints()
+            cosigs = tx.cosignatures()
+            stored_state = tx.all_state()
+        inner = {n: h for n, h in recomputed.items() if n[0] > 0}
+        for node in sorted(stored.keys() | inner.keys()):
+            if node not in inner:
+                findings.append(f"node {node}: stored but not part of the tree")
+            elif node not in stored:
+                findings.append(f"node {node}: missing from the store")
+            elif not hmac.compare_digest(stored[node], inner[node]):
+                findings.append(f"node {node}: stored hash does not match the entries")
+
+        replay_findings, state = self._replay_log()
+        findings += replay_findings
+        findings += _diff_state(state, stored_state)
+        findings += self._verify_checkpoints(size, recomputed, checkpoints, cosigs, state)
+        return findings
+
+    def _verify_checkpoints(
+        self,
+        size: int,
+        nodes: dict[Node, bytes],
+        checkpoints: Iterable[Any],
+        cosigs: Iterable[Any],
+        state: dict[tuple[str, str], str],
+    ) -> list[str]:
+        findings: list[str] = []
+        genesis_raw = state.get((authorities.DOMAIN, "genesis"))
+        if genesis_raw is None:
+            return ["the board has no genesis"] if size or checkpoints else []
+        genesis = json.loads(genesis_raw)
+        log = Verifier.from_vkey(genesis["log_key"])
+        w_raw = state.get((authorities.DOMAIN, "witnesses"))
+        witnesses = authorities.witness_verifiers(json.loads(w_raw)) if w_raw else []
+
+        def source(wanted: Iterable[Node]) -> dict[Node, bytes]:
+            return {n: nodes[n] for n in wanted if n in nodes}
+
+        texts: dict[int, str] = {}
+        previous: Checkpoint | None = None
+        for row in checkpoints:
+            try:
+                note, _ = open_note(row.note.encode(), [log])
+                cp = Checkpoint.from_text(note.text)
+            except (NoteError, InvalidSignature, UnverifiedNote, CheckpointError) as e:
+                findings.append(f"checkpoint {row.size}: {type(e).__name__}: {e}")
+                continue
+            if len(note.signatures) != 1:
+                findings.append(f"checkpoint {row.size}: carries signatures besides the log's")
+            if cp.origin != genesis["origin"] or cp.size != row.size:
+                findings.append(f"checkpoint {row.size}: origin or size does not match")
+                continue
+            if cp.size > size:
+                findings.append(f"checkpoint {row.size}: larger than the tree ({size})")
+                continue
+            root = root_from(cp.size, source)
+            if not hmac.compare_digest(root, cp.root_hash):
+                findings.append(f"checkpoint {row.size}: root does not match the entries")
+                continue
+            if previous is not None and previous.size > 0:
+                ranges = (
+                    consistency_ranges(previous.size, cp.size) if previous.size < cp.size else []
+                )
+                try:
+                    verify_consistency(
+                        previous.size,
+                        cp.size,
+                        previous.root_hash,
+                        cp.root_hash,
+                        range_hashes(ranges, source),
+                    )
+                except ProofError as e:
+                    findings.append(
+                        f"checkpoint {row.size}: not consistent with {previous.size}: {e}"
+                    )
+            previous = cp
+            texts[row.size] = note.text
+        for c in cosigs:
+            w = next((w for w in witnesses if w.name == c.witness), None)
+            if w is None:
+                findings.append(f"cosignature {c.size}/{c.witness}: not a witness of this board")
+                continue
+            if c.size not in texts:
+                findings.append(
+                    f"cosignature {c.size}/{c.witness}: no valid checkpoint of that size"
+                )
+                continue
+            try:
+                sig = NoteSignature.from_line(c.line)
+                if sig.name != w.name:
+                    raise InvalidSignature("name mismatch")
+                verify_cosignature(w, texts[c.size], sig)
+            except (NoteError, InvalidSignature, ValueError) as e:
+                findings.append(f"cosignature {c.size}/{c.witness}: does not verify ({e})")
+        return findings
+
+
+def _decode(leaf: bytes, i: int, n: int) -> Entry:
+    try:
+        return Entry.from_leaf(leaf)
+    except Rejected as r:
+        raise _in_batch(r, i, n) from None
+
+
+def _in_batch(r: Rejected, i: int, n: int) -> Rejected:
+    if n > 1:
+        r.detail = f"entry {i} of the batch: {r.detail}"
+        r.args = (r.detail,)
+    return r
+
+
+def _diff_state(
+    replayed: dict[tuple[str, str], str], stored: dict[tuple[str, str], str]
+) -> list[str]:
+    out = []
+    for k in sorted(replayed.keys() | stored.keys()):
+        a, b = replayed.get(k), stored.get(k)
+        if a != b:
+            what = (
+                "missing from the store"
+                if b is None
+                else "not derived from the log"
+                if a is None
+                else "differs"
+            )
+            out.append(f"state {k[0]}/{k[1]}: {what}")
+    return out
