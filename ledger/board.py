@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,10 @@ from ledger.note import (
     sign_note,
 )
 from ledger.store import Store, Txn
+
+TILE_WIDTH = 256
+Progress = Callable[[int], None]
+"""Called now and then with the number of entries done."""
 
 
 class _TxnState:
@@ -299,6 +303,35 @@ class Board:
             hashes = range_hashes([*ranges, (0, old_size), (0, n)], tx.nodes)
         return ConsistencyProof(old_size, n, hashes[-2], hashes[-1], hashes[:-2])
 
+    # ------------------------------------------------------------------ tiles
+
+    def tile(self, level: int, index: int, width: int) -> bytes:
+        """C2SP tlog-tiles: the hashes of tile ``level``/``index`` (``width`` of 1..256).
+
+        A tile at level L holds the hashes of the complete subtrees of height
+        8L numbered ``index*256 .. index*256 + width - 1``; it exists once all
+        of them are complete.
+        """
+        if not (0 <= level <= 63 and index >= 0 and 1 <= width <= TILE_WIDTH):
+            raise NotFound("no such tile")
+        start = index * TILE_WIDTH
+        with self.store.read() as tx:
+            hashes = tx.level_hashes(8 * level, start, start + width)
+        if len(hashes) != width:
+            raise NotFound(f"tile {level}/{index} is not {width} wide yet")
+        return b"".join(hashes)
+
+    def entry_bundle(self, index: int, width: int) -> bytes:
+        """C2SP tlog-tiles: entries from ``index*256``, each a uint16 length + its bytes."""
+        if not (index >= 0 and 1 <= width <= TILE_WIDTH):
+            raise NotFound("no such entry bundle")
+        start = index * TILE_WIDTH
+        with self.store.read() as tx:
+            rows = tx.entries(start, start + width)
+        if len(rows) != width:
+            raise NotFound(f"entry bundle {index} is not {width} wide yet")
+        return b"".join(len(r.leaf).to_bytes(2, "big") + bytes(r.leaf) for r in rows)
+
     # ------------------------------------------------------------ checkpoints
 
     def sign_checkpoint(self, signer: Signer) -> bytes:
@@ -361,14 +394,16 @@ class Board:
 
     # ----------------------------------------------------------- audit paths
 
-    def replay(self) -> list[str]:
+    def replay(self, progress: Progress | None = None) -> list[str]:
         """Rebuild every domain's state from the log; returns the differences (none = same)."""
-        findings, state = self._replay_log()
+        findings, state = self._replay_log(progress)
         with self.store.read() as tx:
             stored = tx.all_state()
         return findings + _diff_state(state, stored)
 
-    def _replay_log(self) -> tuple[list[str], dict[tuple[str, str], str]]:
+    def _replay_log(
+        self, progress: Progress | None = None
+    ) -> tuple[list[str], dict[tuple[str, str], str]]:
         state = Overlay()
         findings: list[str] = []
         admission = Admission(self.registry)
@@ -379,9 +414,11 @@ class Board:
                     admission.admit(entry, row.idx, state)
                 except Rejected as r:
                     findings.append(f"entry {row.idx}: {r.code}: {r.detail}")
+                if progress is not None and row.idx % 1000 == 999:
+                    progress(row.idx + 1)
         return findings, state.snapshot()
 
-    def verify(self) -> list[str]:
+    def verify(self, progress: Progress | None = None) -> list[str]:
         """Check everything stored: entries, tree, checkpoints, cosignatures, state.
 
         Returns one line per finding; an empty list means the board is sound.
@@ -413,6 +450,8 @@ class Board:
                 for node, h in completed_nodes(size, lh, recomputed.__getitem__):
                     recomputed[node] = h
                 size += 1
+                if progress is not None and size % 1000 == 0:
+                    progress(size // 2)
             stored = tx.all_nodes()
             checkpoints = tx.checkpoints()
             cosigs = tx.cosignatures()
@@ -426,10 +465,18 @@ class Board:
             elif not hmac.compare_digest(stored[node], inner[node]):
                 findings.append(f"node {node}: stored hash does not match the entries")
 
-        replay_findings, state = self._replay_log()
+        half = size // 2
+
+        def second_half(done: int) -> None:
+            if progress is not None:
+                progress(half + done // 2)
+
+        replay_findings, state = self._replay_log(second_half)
         findings += replay_findings
         findings += _diff_state(state, stored_state)
         findings += self._verify_checkpoints(size, recomputed, checkpoints, cosigs, state)
+        if progress is not None:
+            progress(size)
         return findings
 
     def _verify_checkpoints(

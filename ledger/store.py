@@ -183,6 +183,22 @@ class Txn:
         if rows:
             self.s.execute(sa_insert(NodeRow.__table__), rows)  # type: ignore[attr-defined]
 
+    def level_hashes(self, level: int, start: int, end: int) -> list[bytes]:
+        """Hashes of the complete subtrees ``(level, start) .. (level, end - 1)``, in order."""
+        if level == 0:
+            q0 = (
+                select(EntryRow.leaf_hash)
+                .where(EntryRow.idx >= start, EntryRow.idx < end)
+                .order_by(EntryRow.idx)  # type: ignore[arg-type]
+            )
+            return [bytes(h) for h in self.s.exec(q0)]
+        q = (
+            select(NodeRow.hash)
+            .where(NodeRow.level == level, NodeRow.idx >= start, NodeRow.idx < end)
+            .order_by(NodeRow.idx)  # type: ignore[arg-type]
+        )
+        return [bytes(h) for h in self.s.exec(q)]
+
     def all_nodes(self) -> dict[Node, bytes]:
         q = select(NodeRow.level, NodeRow.idx, NodeRow.hash)
         return {(int(lv), int(i)): bytes(h) for lv, i, h in self.s.exec(q)}
