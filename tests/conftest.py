@@ -16,3 +16,9 @@ def vectors() -> Path:
     if not VECTORS.is_dir():
         pytest.skip(f"published vectors not found at {VECTORS} (the shared/ folder is absent)")
     return VECTORS
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A fresh, empty board database URL (SQLite file)."""
+    return f"sqlite:///{tmp_path / 'board.db'}"
