@@ -44,9 +44,7 @@ class DleqProof:
         return cls(Scalar.from_bytes(data[:32]), Scalar.from_bytes(data[32:]))
 
 
-def _statement(
-    transcript: Transcript, g1: Point, h1: Point, g2: Point, h2: Point
-) -> Transcript:
+def _statement(transcript: Transcript, g1: Point, h1: Point, g2: Point, h2: Point) -> Transcript:
     return (
         transcript.append(b"proof", b"dleq")
         .append_point(b"G1", g1)

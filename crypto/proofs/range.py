@@ -69,9 +69,7 @@ class RangeProof:
         if not 1 <= branches <= MAX_BRANCHES or len(data) != 64 * branches:
             raise InvalidEncoding("wrong length for a range proof")
         challenges = tuple(Scalar.from_bytes(data[i : i + 32]) for i in range(0, len(data), 64))
-        responses = tuple(
-            Scalar.from_bytes(data[i + 32 : i + 64]) for i in range(0, len(data), 64)
-        )
+        responses = tuple(Scalar.from_bytes(data[i + 32 : i + 64]) for i in range(0, len(data), 64))
         return cls(challenges, responses)
 
 
