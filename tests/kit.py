@@ -56,7 +56,11 @@ def make_kit(url: str, notices: int = 0, witnesses: int = 0, quorum: int = 0) ->
         entry(
             root,
             authorities.AUTHORITY,
-            {"name": "city", "public_key": city.verifier().public_key.hex(), "roles": ["publisher"]},
+            {
+                "name": "city",
+                "public_key": city.verifier().public_key.hex(),
+                "roles": ["publisher"],
+            },
         )
     )
     kit = Kit(board, log, root, city)
