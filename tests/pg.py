@@ -165,7 +165,9 @@ class PgServer:
                 timeout=120,
             )
             if init.returncode != 0:
-                raise RuntimeError(f"initdb failed ({init.returncode}):\n{init.stdout}{init.stderr}")
+                raise RuntimeError(
+                    f"initdb failed ({init.returncode}):\n{init.stdout}{init.stderr}"
+                )
             last = ""
             for _ in range(5):
                 self.port = _free_port()
@@ -210,9 +212,11 @@ class PgServer:
             try:
                 with self.connect():
                     return
-            except psycopg.OperationalError:
+            except psycopg.OperationalError as e:
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"PostgreSQL did not accept connections:\n{self._log_tail()}")
+                    raise RuntimeError(
+                        f"PostgreSQL did not accept connections:\n{self._log_tail()}"
+                    ) from e
                 time.sleep(0.05)
 
     def stop(self) -> None:
