@@ -156,9 +156,18 @@ def init(
         "root": {"name": root_name, "public_key": root.verifier().public_key.hex()},
     }
     leaf = make_entry(authorities.GENESIS, body, key_id(root.verifier().public_key), root.sign)
-    board.append(leaf)  # validated before any key is written
-    c.keys.save_log(log)
-    c.keys.save_authority(root)
+    # Keys first: a genesis whose keys could not be saved would orphan the board.
+    written: list[Path] = []
+    try:
+        c.keys.save_log(log)
+        written.append(c.keys.log_path)
+        c.keys.save_authority(root)
+        written.append(c.keys.authority_path(root_name))
+        board.append(leaf)
+    except BaseException:
+        for p in written:
+            p.unlink(missing_ok=True)
+        raise
     board.sign_checkpoint(log)
     out.print(f"board {origin} created; log key {log.verifier().vkey()}")
 
@@ -180,8 +189,12 @@ def authority_add(
         raise CliError(f"a key for {name!r} exists already in {c.keys.root}")
     signer = Signer.generate(name)
     body = {"name": name, "public_key": signer.verifier().public_key.hex(), "roles": list(role)}
-    index = _sign(c.board, root, authorities.AUTHORITY, body)
-    c.keys.save_authority(signer)
+    c.keys.save_authority(signer)  # first: an authority whose key is lost could never write
+    try:
+        index = _sign(c.board, root, authorities.AUTHORITY, body)
+    except BaseException:
+        c.keys.remove_authority(name)
+        raise
     out.print(f"authority {name} ({', '.join(role)}) registered at entry {index}")
 
 
@@ -472,7 +485,7 @@ def witness_cosign(
         except WitnessRefusal as r:
             c.keys.save_witness_state(n, witness.state)  # alarms are kept
             results.append(
-                {"witness": n, "size": st.size, "refused": str(r.reason), "detail": str(r)}
+                {"witness": n, "size": st.size, "refused": str(r.reason), "detail": r.detail}
             )
             failed = True
             continue
@@ -489,8 +502,9 @@ def witness_cosign(
         if as_json:
             _emit({**res, "final": final.final})
         elif "refused" in res:
-            err.print(
-                f"{res['witness']} refused size {res['size']}: {res['refused']}: {res['detail']}"
+            print(  # one line, never wrapped (rich would wrap it at the terminal's width)
+                f"{res['witness']} refused size {res['size']}: {res['refused']}: {res['detail']}",
+                file=sys.stderr,
             )
         else:
             out.print(f"{res['witness']} cosigned size {res['size']}")
@@ -545,15 +559,24 @@ EXPECTED = (
     StateError,
 )
 
+# typer >= 0.24 raises the exceptions of its own bundled click, not click's.
+USAGE_ERRORS = (
+    click.exceptions.ClickException,
+    getattr(typer, "TyperException", click.exceptions.ClickException),
+)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: one clear line and a non-zero exit for every expected failure."""
     try:
         rc = app(args=argv, standalone_mode=False)
-    except click.exceptions.UsageError as e:
-        e.show(file=sys.stderr)
-        sys.exit(2)
-    except click.exceptions.Abort:
+    except USAGE_ERRORS as e:
+        if type(e).__name__ == "NoArgsIsHelpError":
+            e.show(file=sys.stderr)  # the command's help
+        else:
+            print(f"error: {e.format_message()}", file=sys.stderr)
+        sys.exit(getattr(e, "exit_code", 2))
+    except (click.exceptions.Abort, typer.Abort):
         err.print("aborted")
         sys.exit(130)
     except Rejected as r:
@@ -564,5 +587,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except SQLAlchemyError as e:
         print(f"error: database: {str(e).splitlines()[0]}", file=sys.stderr)
+        sys.exit(1)
+    except OverflowError as e:
+        print(f"error: a number is out of range: {e}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as e:
+        where = f": {e.filename}" if e.filename else ""
+        print(f"error: {e.strerror or e}{where}", file=sys.stderr)
         sys.exit(1)
     sys.exit(rc if isinstance(rc, int) else 0)
