@@ -110,17 +110,15 @@ def _contest_transcript(
     context: bytes,
     prover: bytes,
 ) -> Transcript:
-    transcript = (
-        Transcript.start(_PROTOCOL, context=context, prover=prover)
-        .append(b"contest", shape.contest_id)
-        .append_int(b"options", shape.options)
-        .append_int(b"option-limit", shape.option_limit)
-        .append_int(b"minimum", shape.minimum)
-        .append_int(b"maximum", shape.maximum)
-    )
-    for ciphertext in ciphertexts:
-        transcript = transcript.append(b"ciphertext", ciphertext.to_bytes())
-    return transcript
+    items = [
+        (b"contest", shape.contest_id),
+        (b"options", shape.options.to_bytes(8, "big")),
+        (b"option-limit", shape.option_limit.to_bytes(8, "big")),
+        (b"minimum", shape.minimum.to_bytes(8, "big")),
+        (b"maximum", shape.maximum.to_bytes(8, "big")),
+    ]
+    items += ((b"ciphertext", ciphertext.to_bytes()) for ciphertext in ciphertexts)
+    return Transcript.start(_PROTOCOL, context=context, prover=prover).extend(items)
 
 
 def encrypt_contest(

@@ -24,6 +24,8 @@ prefix once (context, prover, contest) and fork it for each proof.
 from __future__ import annotations
 
 import hashlib
+import struct
+from collections.abc import Iterable
 from typing import Final, final
 
 from crypto.group import Point, RandomSource, Scalar, length_prefixed
@@ -34,6 +36,7 @@ __all__ = ["CONTEXT_LENGTH", "Transcript"]
 CONTEXT_LENGTH: Final = 32
 _VERSION: Final = b"pnyx-transcript/v1"
 _NONCE_TAG: Final = b"pnyx-nonce/v1"
+_U32: Final = struct.Struct(">I")
 
 
 @final
@@ -69,8 +72,17 @@ class Transcript:
 
     def append(self, label: bytes, value: bytes) -> Transcript:
         """Absorb `item(label, value)` = LP(label) ‖ LP(value)."""
+        return self.extend(((label, value),))
+
+    def extend(self, items: Iterable[tuple[bytes, bytes]]) -> Transcript:
+        """Absorb item(label, value) for each pair in order (one state copy)."""
+        parts: list[bytes] = []
+        for label, value in items:
+            if len(value) >= 2**32 or len(label) >= 2**32:
+                raise ValueError("transcript item too long")
+            parts += (_U32.pack(len(label)), label, _U32.pack(len(value)), bytes(value))
         state = self._state.copy()
-        state.update(length_prefixed(label) + length_prefixed(bytes(value)))
+        state.update(b"".join(parts))
         return Transcript(state)
 
     def append_point(self, label: bytes, point: Point) -> Transcript:

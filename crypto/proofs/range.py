@@ -76,13 +76,15 @@ class RangeProof:
 def _statement(
     transcript: Transcript, public_key: Point, ciphertext: Ciphertext, lower: int, upper: int
 ) -> Transcript:
-    return (
-        transcript.append(b"proof", b"range")
-        .append_point(b"K", public_key)
-        .append_point(b"alpha", ciphertext.alpha)
-        .append_point(b"beta", ciphertext.beta)
-        .append_int(b"lower", lower)
-        .append_int(b"upper", upper)
+    return transcript.extend(
+        (
+            (b"proof", b"range"),
+            (b"K", public_key.to_bytes()),
+            (b"alpha", ciphertext.alpha.to_bytes()),
+            (b"beta", ciphertext.beta.to_bytes()),
+            (b"lower", lower.to_bytes(8, "big")),
+            (b"upper", upper.to_bytes(8, "big")),
+        )
     )
 
 
@@ -122,7 +124,7 @@ def prove_range(
     w = randomness[0]
     challenges: list[Scalar] = []
     responses: list[Scalar] = []
-    extended = statement
+    commitments: list[tuple[bytes, bytes]] = []
     for j in range(branches):
         if j == real:
             a, b = w * GENERATOR, w * public_key
@@ -136,8 +138,8 @@ def prove_range(
             a, b = u_j * GENERATOR, u_j * public_key + e_j * GENERATOR
             challenges.append(c_j)
             responses.append(v_j)
-        extended = extended.append_point(b"a", a).append_point(b"b", b)
-    challenge = extended.challenge(b"c")
+        commitments += ((b"a", a.to_bytes()), (b"b", b.to_bytes()))
+    challenge = statement.extend(commitments).challenge(b"c")
     c_real = challenge
     for j, c_j in enumerate(challenges):
         if j != real:
@@ -162,7 +164,7 @@ def verify_range(
         raise InvalidProof("the proof has the wrong number of branches")
     alpha = ciphertext.alpha
     shifted = _shifted_beta(ciphertext, lower)  # step 2: β* = β − lower·G
-    extended = _statement(transcript, public_key, ciphertext, lower, upper)
+    commitments: list[tuple[bytes, bytes]] = []
     total: Scalar | None = None
     for j in range(branches):  # step 3
         c_j, v_j = proof.challenges[j], proof.responses[j]
@@ -170,7 +172,8 @@ def verify_range(
             shifted = shifted - GENERATOR  # β* − j·G
         a = v_j * GENERATOR + c_j * alpha
         b = v_j * public_key + c_j * shifted
-        extended = extended.append_point(b"a", a).append_point(b"b", b)
+        commitments += ((b"a", a.to_bytes()), (b"b", b.to_bytes()))
         total = c_j if total is None else total + c_j
-    if total is None or extended.challenge(b"c") != total:  # step 4
+    statement = _statement(transcript, public_key, ciphertext, lower, upper)
+    if total is None or statement.extend(commitments).challenge(b"c") != total:  # step 4
         raise InvalidProof("range proof does not verify")
