@@ -27,6 +27,8 @@ from ledger.errors import BadRequest, BoardNotInitialised, NotFound, Rejected
 from ledger.store import Store
 from services.registry import default_registry
 
+MAX_INDEX = 2**63 - 1
+"""The largest index or size a database integer holds (a larger one is a 400, never a 500)."""
 STATUS = {NotFound: 404, BoardNotInitialised: 404, BadRequest: 400}
 
 
@@ -61,8 +63,8 @@ def checkpoint(board: BoardDep) -> PlainTextResponse:
 @router.get("/entries")
 def entries(
     board: BoardDep,
-    start: Annotated[int, Query(ge=0)] = 0,
-    end: Annotated[int | None, Query(ge=0)] = None,
+    start: Annotated[int, Query(ge=0, le=MAX_INDEX)] = 0,
+    end: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
     kind: Annotated[str | None, Query(max_length=64)] = None,
 ) -> dict[str, Any]:
     """Entries ``start`` to ``end - 1`` (at most 1000) with their exact leaf bytes in base64."""
@@ -79,8 +81,8 @@ def entries(
 @router.get("/proof/inclusion")
 def inclusion(
     board: BoardDep,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=0)] = None,
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
 ) -> dict[str, Any]:
     """RFC 9162 inclusion proof (hex)."""
     return board.inclusion_proof(index, size).to_json()
@@ -89,8 +91,8 @@ def inclusion(
 @router.get("/proof/consistency")
 def consistency(
     board: BoardDep,
-    old: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=0)] = None,
+    old: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[int | None, Query(ge=0, le=MAX_INDEX)] = None,
 ) -> dict[str, Any]:
     """RFC 9162 consistency proof (hex)."""
     return board.consistency_proof(old, size).to_json()
