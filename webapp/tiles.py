@@ -53,7 +53,10 @@ def parse_tile_path(path: str) -> tuple[int, int]:
     digits = "".join(p.lstrip("x") for p in parts)
     if len(parts) > 1 and parts[0] == "x000":
         raise NotFound("tile index has leading zero groups")
-    return int(digits), width
+    index = int(digits)
+    if index >= 2**63 // TILE_WIDTH:
+        raise NotFound("tile index out of range")  # beyond any tree a database can hold
+    return index, width
 
 
 def _board(request: Request) -> Board:
