@@ -20,14 +20,13 @@ duplicate index.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Engine, LargeBinary, event, func, tuple_
-from sqlalchemy import delete as sa_delete
-from sqlalchemy import insert as sa_insert
+from sqlalchemy import BigInteger, Column, Engine, LargeBinary, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
@@ -35,6 +34,8 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 from ledger.merkle import Node
 
 ADVISORY_LOCK_KEY = 0x706E7978  # "pnyx"
+SQL_CHUNK = 250
+"""Rows per ``IN``/``OR`` list on SQLite (its host-parameter limit is 32766 since 3.32)."""
 
 
 class EntryRow(SQLModel, table=True):
@@ -120,15 +121,94 @@ def make_engine(url: str) -> Engine:
     )
 
 
+@lru_cache(maxsize=256)
+def _sqlite_nodes_sql(leaves: int, inner: int) -> str:
+    """One statement for ``leaves`` leaf hashes and ``inner`` inner nodes (SQLite).
+
+    Each inner node is an ``(level = ? AND idx = ?)`` term: SQLite answers an
+    ``OR`` of them with one primary-key search each ("MULTI-INDEX OR"), where a
+    row-value ``(level, idx) IN (...)`` would scan the whole table.
+    """
+    parts = []
+    if leaves:
+        parts.append(
+            "SELECT 0, idx, leaf_hash FROM entries WHERE idx IN (" + ",".join("?" * leaves) + ")"
+        )
+    if inner:
+        parts.append(
+            "SELECT level, idx, hash FROM nodes WHERE "
+            + " OR ".join(["(level = ? AND idx = ?)"] * inner)
+        )
+    return " UNION ALL ".join(parts)
+
+
+_PG_NODES_SQL = (
+    "SELECT 0, idx, leaf_hash FROM entries WHERE idx = ANY(%s::bigint[])"
+    " UNION ALL SELECT n.level, n.idx, n.hash FROM nodes n"
+    " JOIN unnest(%s::integer[], %s::bigint[]) AS w(level, idx)"
+    " ON n.level = w.level AND n.idx = w.idx"
+)
+
+
 class Txn:
-    """One database transaction on the board's tables."""
+    """One database transaction on the board's tables.
+
+    The hot paths (size, node and leaf-hash lookups, the inserts of an append,
+    state reads and writes) go to the DB-API connection under the session's
+    transaction with plain SQL: the same transaction, without the ORM's
+    per-statement cost.  The tables they touch are never written through ORM
+    objects, so there is no pending unit of work for them to miss.
+    """
 
     def __init__(self, session: Session) -> None:
         self.s = session
+        self._dbapi: Any = None
+        self._pg = False
+
+    def _cursor(self) -> Any:
+        """A DB-API cursor on the connection of this transaction."""
+        if self._dbapi is None:
+            conn = self.s.connection()
+            self._pg = conn.dialect.name == "postgresql"
+            self._dbapi = conn.connection.dbapi_connection
+        return self._dbapi.cursor()
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of ``sql``; write ``?`` placeholders (turned into ``%s`` on PostgreSQL)."""
+        cur = self._cursor()
+        try:
+            cur.execute(sql.replace("?", "%s") if self._pg else sql, params)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        cur = self._cursor()
+        try:
+            cur.execute(sql.replace("?", "%s") if self._pg else sql, params)
+        finally:
+            cur.close()
+
+    def _executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        cur = self._cursor()
+        try:
+            cur.executemany(sql.replace("?", "%s") if self._pg else sql, rows)
+        finally:
+            cur.close()
+
+    def _copy(self, table: str, columns: str, rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL ``COPY ... FROM STDIN``: the fastest bulk insert (no conflict handling)."""
+        cur = self._cursor()
+        try:
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cur.close()
 
     # ---------------------------------------------------------------- entries
     def size(self) -> int:
-        top = self.s.exec(select(func.max(EntryRow.idx))).one()
+        top = self._query("SELECT max(idx) FROM entries")[0][0]
         return 0 if top is None else int(top) + 1
 
     def entry(self, index: int) -> EntryRow | None:
@@ -151,37 +231,73 @@ class Txn:
 
     def existing_leaf_hashes(self, hashes: Iterable[bytes]) -> set[bytes]:
         hs = list(hashes)
+        if not hs:
+            return set()
+        self._cursor()
+        if self._pg:
+            rows = self._query("SELECT leaf_hash FROM entries WHERE leaf_hash = ANY(?)", [hs])
+            return {bytes(h) for (h,) in rows}
         found: set[bytes] = set()
-        for i in range(0, len(hs), 500):
-            q = select(EntryRow.leaf_hash).where(EntryRow.leaf_hash.in_(hs[i : i + 500]))  # type: ignore[attr-defined]
-            found.update(bytes(h) for h in self.s.exec(q))
+        for i in range(0, len(hs), SQL_CHUNK):
+            chunk = hs[i : i + SQL_CHUNK]
+            sql = "SELECT leaf_hash FROM entries WHERE leaf_hash IN (" + ",".join("?" * len(chunk))
+            found.update(bytes(h) for (h,) in self._query(sql + ")", chunk))
         return found
 
     def insert_entries(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.s.execute(sa_insert(EntryRow.__table__), rows)  # type: ignore[attr-defined]
+        if not rows:
+            return
+        values = [(r["idx"], r["leaf_hash"], r["kind"], r["leaf"]) for r in rows]
+        self._cursor()
+        if self._pg:
+            self._copy("entries", "idx, leaf_hash, kind, leaf", values)
+        else:
+            self._executemany(
+                "INSERT INTO entries (idx, leaf_hash, kind, leaf) VALUES (?, ?, ?, ?)", values
+            )
 
     # ------------------------------------------------------------------ nodes
     def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]:
-        """Stored hashes of complete subtrees (level 0 read from ``entries``)."""
-        leaves = [i for lv, i in wanted if lv == 0]
-        inner = [(lv, i) for lv, i in wanted if lv > 0]
+        """Stored hashes of complete subtrees (level 0 read from ``entries``).
+
+        One round trip on PostgreSQL, one per :data:`SQL_CHUNK` nodes on SQLite.
+        """
+        leaves: list[int] = []
+        inner: list[Node] = []
+        for node in wanted:
+            if node[0]:
+                inner.append(node)
+            else:
+                leaves.append(node[1])
         out: dict[Node, bytes] = {}
-        for k in range(0, len(leaves), 500):
-            q0 = select(EntryRow.idx, EntryRow.leaf_hash).where(
-                EntryRow.idx.in_(leaves[k : k + 500])  # type: ignore[attr-defined]
-            )
-            out.update(((0, int(i)), bytes(h)) for i, h in self.s.exec(q0))
-        for k in range(0, len(inner), 500):
-            q1 = select(NodeRow.level, NodeRow.idx, NodeRow.hash).where(
-                tuple_(NodeRow.level, NodeRow.idx).in_(inner[k : k + 500])
-            )
-            out.update(((int(lv), int(i)), bytes(h)) for lv, i, h in self.s.exec(q1))
+        if not leaves and not inner:
+            return out
+        self._cursor()
+        if self._pg:
+            levels = [lv for lv, _ in inner]
+            idxs = [i for _, i in inner]
+            rows = self._query(_PG_NODES_SQL, [leaves, levels, idxs])
+        else:
+            rows = []
+            for k in range(0, max(len(leaves), len(inner)), SQL_CHUNK):
+                ls, ns = leaves[k : k + SQL_CHUNK], inner[k : k + SQL_CHUNK]
+                params: list[int] = [*ls]
+                for lv, i in ns:
+                    params += (lv, i)
+                rows += self._query(_sqlite_nodes_sql(len(ls), len(ns)), params)
+        for lv, i, h in rows:
+            out[(int(lv), int(i))] = bytes(h)
         return out
 
     def insert_nodes(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            self.s.execute(sa_insert(NodeRow.__table__), rows)  # type: ignore[attr-defined]
+        if not rows:
+            return
+        values = [(r["level"], r["idx"], r["hash"]) for r in rows]
+        self._cursor()
+        if self._pg:
+            self._copy("nodes", "level, idx, hash", values)
+        else:
+            self._executemany("INSERT INTO nodes (level, idx, hash) VALUES (?, ?, ?)", values)
 
     def level_hashes(self, level: int, start: int, end: int) -> list[bytes]:
         """Hashes of the complete subtrees ``(level, start) .. (level, end - 1)``, in order."""
@@ -233,8 +349,8 @@ class Txn:
 
     # ------------------------------------------------------------------ state
     def state_get(self, domain: str, key: str) -> str | None:
-        row = self.s.get(StateRow, (domain, key))
-        return None if row is None else row.value
+        rows = self._query("SELECT value FROM state WHERE domain = ? AND key = ?", (domain, key))
+        return None if not rows else str(rows[0][0])
 
     def state_scan(self, domain: str, prefix: str) -> list[tuple[str, str]]:
         q = select(StateRow.key, StateRow.value).where(StateRow.domain == domain)
@@ -243,20 +359,37 @@ class Txn:
         return [(k, v) for k, v in self.s.exec(q.order_by(StateRow.key))]
 
     def state_write(self, changes: Mapping[tuple[str, str], str | None]) -> None:
-        """Apply an overlay: a value to upsert, ``None`` to delete."""
+        """Apply an overlay: a value to upsert, ``None`` to delete.
+
+        An upsert per key (``ON CONFLICT ... DO UPDATE``, SQLite >= 3.24 and
+        PostgreSQL) and a delete per removed key, each looked up by primary key;
+        on PostgreSQL each is one statement over arrays.
+        """
         if not changes:
             return
-        keys = list(changes)
-        for i in range(0, len(keys), 400):
-            chunk = keys[i : i + 400]
-            self.s.execute(
-                sa_delete(StateRow).where(tuple_(StateRow.domain, StateRow.key).in_(chunk))
-            )
-        rows = [
-            {"domain": d, "key": k, "value": v} for (d, k), v in changes.items() if v is not None
-        ]
-        if rows:
-            self.s.execute(sa_insert(StateRow.__table__), rows)  # type: ignore[attr-defined]
+        gone = [(d, k) for (d, k), v in changes.items() if v is None]
+        put = [(d, k, v) for (d, k), v in changes.items() if v is not None]
+        upsert = (
+            "INSERT INTO state (domain, key, value) {} "
+            "ON CONFLICT (domain, key) DO UPDATE SET value = excluded.value"
+        )
+        self._cursor()
+        if self._pg:
+            if gone:
+                self._execute(
+                    "DELETE FROM state WHERE (domain, key) IN "
+                    "(SELECT * FROM unnest(?::varchar[], ?::varchar[]))",
+                    [[d for d, _ in gone], [k for _, k in gone]],
+                )
+            if put:
+                cols = [[r[0] for r in put], [r[1] for r in put], [r[2] for r in put]]
+                arrays = "SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::varchar[])"
+                self._execute(upsert.format(arrays), cols)
+            return
+        if gone:
+            self._executemany("DELETE FROM state WHERE domain = ? AND key = ?", gone)
+        if put:
+            self._executemany(upsert.format("VALUES (?, ?, ?)"), put)
 
     def all_state(self) -> dict[tuple[str, str], str]:
         q = select(StateRow.domain, StateRow.key, StateRow.value)
