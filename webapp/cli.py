@@ -542,6 +542,10 @@ def demo(ctx: typer.Context) -> None:
     from webapp.demo import run_demo
 
     c = _ctx(ctx)
+    if c.board.size():
+        raise CliError("the demo needs an empty database")
+    if c.keys.root.exists() and any(c.keys.root.iterdir()):
+        raise CliError(f"the demo needs an empty key folder; {c.keys.root} is not")
     run_demo(c.board, c.keys, out, _progress)
 
 
