@@ -7,10 +7,13 @@ After each append (or append_many) has returned, i.e. after its commit, it
 prints one JSON line ``{"items": [...], "indices": [...], "hashes": [...]}``
 (leaf hashes in hex) and flushes: a printed line is an acknowledgement.
 
+It first prints ``ready`` and waits for the line ``go`` on stdin, so that
+the imports and the connection are done before the clock starts (several
+appenders start together, or the next one is ready when the last is killed).
+
 Modes:
 
-- ``burst``: print ``ready``, wait for one line on stdin (so that all the
-  appenders start together), then append :data:`SINGLES` entries one by one
+- ``burst``: append :data:`SINGLES` entries one by one
   with a batch of :data:`BATCH` after every ``SINGLES // BATCHES`` of them
   (:data:`BATCHES` batches in all), then exit.
 - ``loop``: append forever, in the units :func:`units` gives, until killed.
@@ -67,16 +70,13 @@ def units() -> Iterator[list[int]]:
 def main(argv: list[str]) -> None:
     mode, url, skey, tag = argv
     signer = Signer.from_skey(skey)
-    board = Board(Store(url), default_registry())
-    if mode == "burst":
-        print("ready", flush=True)
-        if sys.stdin.readline().strip() != "go":
-            raise SystemExit("expected go")
-        plan: Iterator[list[int]] = iter(burst_units())
-    elif mode == "loop":
-        plan = units()
-    else:
+    if mode not in ("burst", "loop"):
         raise SystemExit(f"unknown mode {mode!r}")
+    board = Board(Store(url), default_registry())
+    print("ready", flush=True)
+    if sys.stdin.readline().strip() != "go":
+        raise SystemExit("expected go")
+    plan: Iterator[list[int]] = iter(burst_units()) if mode == "burst" else units()
     for items in plan:
         leaves = [entry(signer, PUBLISH, notice_body(title(tag, i), "text")) for i in items]
         got = [board.append(leaves[0])] if len(leaves) == 1 else board.append_many(leaves)
