@@ -332,6 +332,23 @@ IDENTITY: Final = Point(_IDENTITY_BYTES, _PRIVATE)
 GENERATOR: Final = Point(_GENERATOR_BYTES, _PRIVATE)
 
 
+def _require_fixed_libsodium() -> None:
+    """Refuse to run on a libsodium without the CVE-2025-69277 fix (§2.2).
+
+    The vulnerable subgroup check accepts P + (0, −1), a point of order 2ℓ;
+    `Point.from_bytes` and every variable-base multiplication rely on it.
+    """
+    order_two = (FIELD_PRIME - 1).to_bytes(32, "little")  # (0, −1)
+    mixed = sodium.crypto_core_ed25519_add(_GENERATOR_BYTES, order_two)
+    if sodium.crypto_core_ed25519_is_valid_point(mixed):
+        raise ImportError(
+            "the libsodium bundled with PyNaCl lacks the CVE-2025-69277 fix; install pynacl>=1.6.2"
+        )
+
+
+_require_fixed_libsodium()
+
+
 def hash_to_scalar(dst: bytes, message: bytes) -> Scalar:
     """H_s(dst, m) = SHA-512(LP(dst) ‖ LP(m)) read little-endian, reduced mod ℓ (§2.3).
 

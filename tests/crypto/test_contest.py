@@ -55,21 +55,15 @@ def test_cumulative_option_limit() -> None:
 def test_contest_bound_to_context_prover_contest_and_shape() -> None:
     keys = generate_keypair()
     contest, _ = encrypt_contest(keys.public, PICK_ONE, [0, 1, 0], context=CONTEXT, prover=VOTER)
-    wrong = [
-        dict(context=bytes([1]) * 32, prover=VOTER, shape=PICK_ONE),
-        dict(context=CONTEXT, prover=b"pseudonym-2", shape=PICK_ONE),
-        dict(context=CONTEXT, prover=VOTER, shape=ContestShape(b"clerk", 3, 0, 1)),
-        dict(context=CONTEXT, prover=VOTER, shape=ContestShape(b"mayor", 3, 0, 2)),
+    wrong: list[tuple[bytes, bytes, ContestShape]] = [
+        (bytes([1]) * 32, VOTER, PICK_ONE),
+        (CONTEXT, b"pseudonym-2", PICK_ONE),
+        (CONTEXT, VOTER, ContestShape(b"clerk", 3, 0, 1)),
+        (CONTEXT, VOTER, ContestShape(b"mayor", 3, 0, 2)),
     ]
-    for case in wrong:
+    for context, prover, shape in wrong:
         with pytest.raises(InvalidProof):
-            verify_contest(
-                keys.public,
-                case["shape"],
-                contest,
-                context=case["context"],
-                prover=case["prover"],  # type: ignore[arg-type]
-            )
+            verify_contest(keys.public, shape, contest, context=context, prover=prover)
 
 
 def test_copied_ciphertext_and_proof_onto_another_ballot_fails() -> None:

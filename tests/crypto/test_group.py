@@ -211,9 +211,9 @@ def test_identity_arithmetic() -> None:
 def test_values_are_immutable_and_hide_secrets() -> None:
     s = Scalar.from_int(42)
     with pytest.raises(AttributeError):
-        s._b = bytes(32)  # type: ignore[misc]
+        s._b = bytes(32)
     with pytest.raises(AttributeError):
-        GENERATOR._b = bytes(32)  # type: ignore[misc]
+        GENERATOR._b = bytes(32)
     assert "42" not in repr(s) and s.hex() not in repr(s)
     with pytest.raises(TypeError):
         Point(bytes(32), object())

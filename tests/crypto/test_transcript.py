@@ -66,7 +66,7 @@ def test_immutable_forks() -> None:
     assert left.challenge() != right.challenge()
     assert base.append(b"side", b"left").challenge() == left.challenge()
     with pytest.raises(AttributeError):
-        base._state = None  # type: ignore[misc]
+        base._state = None  # type: ignore[assignment]
 
 
 def test_context_must_be_a_32_byte_hash() -> None:

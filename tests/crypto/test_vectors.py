@@ -152,10 +152,10 @@ def test_proof_vectors() -> None:
         verify_knowledge(public, SchnorrProof.from_bytes(_flip(h(s["proof"]), 0)), t(s))
 
     d = v["dleq"]
-    points = [Point.from_hex(d[k]) for k in ("g1", "h1", "g2", "h2")]
-    verify_dleq(*points, DleqProof.from_bytes(h(d["proof"])), t(d))
+    g1, h1, g2, h2 = (Point.from_hex(d[k]) for k in ("g1", "h1", "g2", "h2"))
+    verify_dleq(g1, h1, g2, h2, DleqProof.from_bytes(h(d["proof"])), t(d))
     with pytest.raises(InvalidProof):
-        verify_dleq(*points, DleqProof.from_bytes(_flip(h(d["proof"]), 40)), t(d))
+        verify_dleq(g1, h1, g2, h2, DleqProof.from_bytes(_flip(h(d["proof"]), 40)), t(d))
 
     r = v["range"]
     key = Point.from_hex(r["public_key"])

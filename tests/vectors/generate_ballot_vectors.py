@@ -101,20 +101,20 @@ def group_vectors() -> dict[str, Any]:
             {"scalar": Scalar.from_int(k).hex(), "point": (Scalar.from_int(k) * GENERATOR).hex()}
         )
     for _ in range(3):
-        k = Scalar.random(rng)
-        multiples.append({"scalar": k.hex(), "point": (k * GENERATOR).hex()})
+        r = Scalar.random(rng)
+        multiples.append({"scalar": r.hex(), "point": (r * GENERATOR).hex()})
     arithmetic = []
     for _ in range(3):
-        a, b, k = Scalar.random(rng), Scalar.random(rng), Scalar.random(rng)
+        a, b, c = Scalar.random(rng), Scalar.random(rng), Scalar.random(rng)
         p, q = a * GENERATOR, b * GENERATOR
         arithmetic.append(
             {
                 "p": p.hex(),
                 "q": q.hex(),
-                "k": k.hex(),
+                "k": c.hex(),
                 "p_plus_q": (p + q).hex(),
                 "p_minus_q": (p - q).hex(),
-                "k_times_p": (k * p).hex(),
+                "k_times_p": (c * p).hex(),
             }
         )
     scalars = []
