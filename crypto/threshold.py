@@ -53,6 +53,8 @@ from crypto.proofs.schnorr import SchnorrProof, prove_knowledge, verify_knowledg
 from crypto.transcript import Transcript
 
 __all__ = [
+    "MAX_TRUSTEES",
+    "SEALED_SHARE_LENGTH",
     "BoxKeyPair",
     "CeremonyParameters",
     "CoefficientCommitments",
@@ -84,6 +86,8 @@ _DIGEST_TAG: Final = b"pnyx/vss-commitments/v1"
 _SHARE_TAG: Final = b"pnyx/vss-share/v1"
 _PARTIAL_PROTOCOL: Final = b"pnyx/partial-decryption/v1"
 _SHARE_PLAINTEXT_LENGTH: Final = 4 + len(_SHARE_TAG) + 32 + 4 + 4 + 32
+#: A sealed share: ephemeral key (32) ‖ Poly1305 tag (16) ‖ the 93-byte plaintext.
+SEALED_SHARE_LENGTH: Final = 32 + 16 + _SHARE_PLAINTEXT_LENGTH
 MAX_TRUSTEES: Final = 255
 
 
@@ -250,6 +254,28 @@ class Dealing:
     dealer: int
     boxes: Mapping[int, bytes]
 
+    def to_bytes(self) -> bytes:
+        """u32_be(i) ‖ (u32_be(j) ‖ box_ij) for j ascending; each box is 141 bytes."""
+        return _index_bytes(self.dealer) + b"".join(
+            _index_bytes(j) + self.boxes[j] for j in sorted(self.boxes)
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Dealing:
+        """Decode a dealing; recipients strictly ascending, every box 141 bytes."""
+        record = 4 + SEALED_SHARE_LENGTH
+        if len(data) < 4 or (len(data) - 4) % record:
+            raise InvalidEncoding("wrong length for a dealing")
+        boxes: dict[int, bytes] = {}
+        previous = 0
+        for offset in range(4, len(data), record):
+            recipient = int.from_bytes(data[offset : offset + 4], "big")
+            if recipient <= previous:
+                raise InvalidEncoding("recipients must be strictly ascending and non-zero")
+            boxes[recipient] = bytes(data[offset + 4 : offset + record])
+            previous = recipient
+        return cls(int.from_bytes(data[:4], "big"), boxes)
+
 
 def _share_plaintext(
     parameters: CeremonyParameters, dealer: int, recipient: int, share: Scalar
@@ -355,7 +381,18 @@ class Complaint:
 
     dealer: int
     recipient: int
-    box_key: bytes
+    box_key: bytes = field(repr=False)
+
+    def to_bytes(self) -> bytes:
+        """u32_be(i) ‖ u32_be(j) ‖ box_key (40 bytes; an empty key if j received no box)."""
+        return _index_bytes(self.dealer) + _index_bytes(self.recipient) + self.box_key
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Complaint:
+        """Decode a complaint of 8 or 40 bytes."""
+        if len(data) not in (8, 40):
+            raise InvalidEncoding("a complaint is 8 or 40 bytes")
+        return cls(int.from_bytes(data[:4], "big"), int.from_bytes(data[4:8], "big"), data[8:])
 
 
 class Verdict(enum.Enum):

@@ -159,6 +159,8 @@ def verify_range(
 ) -> None:
     """Accept or raise `InvalidProof` (§4.3, steps 1–4)."""
     _check_bounds(lower, upper)
+    if public_key.is_identity():
+        raise InvalidProof("the public key is the identity")
     branches = upper - lower + 1
     if proof.branches != branches:  # step 1
         raise InvalidProof("the proof has the wrong number of branches")

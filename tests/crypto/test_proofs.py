@@ -142,6 +142,8 @@ def test_range_proof_moved_to_another_ciphertext_context_or_prover() -> None:
         verify_range(keys.public, ciphertext, 1, 2, proof, t())
     with pytest.raises(InvalidProof):  # another key
         verify_range(generate_keypair().public, ciphertext, 0, 1, proof, t())
+    with pytest.raises(InvalidProof):  # the identity as key would make every statement true
+        verify_range(IDENTITY, ciphertext, 0, 1, proof, t())
 
 
 def test_range_proof_zeroed_random_and_swapped() -> None:

@@ -16,6 +16,7 @@ from crypto.errors import InvalidEncoding, InvalidProof, ThresholdError
 from crypto.group import GENERATOR, IDENTITY, Point, Scalar
 from crypto.proofs.schnorr import SchnorrProof
 from crypto.threshold import (
+    SEALED_SHARE_LENGTH,
     BoxKeyPair,
     CeremonyParameters,
     CoefficientCommitments,
@@ -389,3 +390,29 @@ def test_property_encrypt_add_threshold_decrypt(data: st.DataObject) -> None:
     assert DiscreteLogTable(5 * max(len(votes), 1)).log(outcome.plaintext) == sum(votes)
     if not votes:
         assert outcome.plaintext == IDENTITY
+
+
+def test_dealing_and_complaint_encodings(ceremony: Ceremony) -> None:
+    dealing = ceremony.dealings[2]
+    data = dealing.to_bytes()
+    assert len(data) == 4 + 4 * (4 + SEALED_SHARE_LENGTH)
+    decoded = Dealing.from_bytes(data)
+    assert decoded == dealing
+    opened = open_share(ceremony.parameters, ceremony.commitments[2], decoded, 1, ceremony.boxes[1])
+    assert opened == ceremony.secrets[2].evaluate(1)
+    assert Dealing.from_bytes(data[:4]).boxes == {}
+    zero_recipient = data[:4] + bytes(4) + data[8 : 4 + 4 + SEALED_SHARE_LENGTH]
+    for bad in (data[:-1], b"\x00" * 3, zero_recipient):
+        with pytest.raises(InvalidEncoding):
+            Dealing.from_bytes(bad)
+    record = 4 + SEALED_SHARE_LENGTH
+    swapped = (
+        data[:4] + data[4 + record : 4 + 2 * record] + data[4 : 4 + record] + data[4 + 2 * record :]
+    )
+    with pytest.raises(InvalidEncoding):  # recipients out of order
+        Dealing.from_bytes(swapped)
+    complaint = make_complaint(dealing, 3, ceremony.boxes[3])
+    assert Complaint.from_bytes(complaint.to_bytes()) == complaint
+    assert complaint.box_key.hex() not in repr(complaint)
+    with pytest.raises(InvalidEncoding):
+        Complaint.from_bytes(complaint.to_bytes()[:-1])
