@@ -104,7 +104,9 @@ def test_env_vars(
     assert r.out.startswith(ORIGIN + "+")
 
 
-def test_env_vars_subprocess(db_url: str, tmp_path: Path) -> None:
+def test_env_vars_subprocess(tmp_path: Path) -> None:
+    """The installed `pnyx` script (SQLite only: the backend is not what this checks)."""
+    db_url = f"sqlite:///{tmp_path / 'sub.db'}"
     keys = tmp_path / "sub-keys"
     env = {**os.environ, "PNYX_DB": db_url, "PNYX_KEYS": str(keys)}
     r = subprocess.run(
