@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ledger.authorities import BOARD
 from ledger.domains import Registry
-from services import notices
+from services import identity, notices
 
 
 def default_registry() -> Registry:
-    return Registry([BOARD, notices.DOMAIN])
+    return Registry([BOARD, notices.DOMAIN, identity.DOMAIN])
