@@ -87,8 +87,13 @@ def decode(data: bytes) -> Ext | None:
     return point
 
 
-B = decode_any(bytes.fromhex("5866666666666666666666666666666666666666666666666666666666666666"))
-assert B is not None
+def _base() -> Ext:
+    base = decode_any(bytes.fromhex("58" + "66" * 31))
+    assert base is not None
+    return base
+
+
+B = _base()
 
 
 def scalar(data: bytes) -> int:
