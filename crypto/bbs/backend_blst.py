@@ -1,0 +1,150 @@
+"""The native curve backend: blst through pyblst 0.3.15 (the default).
+
+Why this one (the numbers are printed by benchmarks/credentials_backends.py;
+/work/shared/MEASUREMENTS.md has the same ratios): against py-arkworks-bls12381
+0.5.0, blst is ≈ 2× faster for a G1 multiplication, ≈ 3.5× for G2, ≈ 4× for
+hash_to_G1 and ≈ 1.7× for the pairing check, which makes BBS verify and proof
+verify (the hot paths of verifiers and holders) the fastest of the three; and
+blst multiplies in constant time (`blst_p1_mult` over a fixed 256-bit scalar),
+which is what the issuer's secret key wants (see core.py on key handling).
+arkworks only wins the MSM of many points, which BBS with ten attributes barely
+uses.
+
+What pyblst lacks, and how this module fills it (draft-irtf-cfrg-bbs-signatures-09
+§3.1):
+
+- No MSM: a loop of native multiplications and additions.
+- No GT values: the pairing-product check multiplies Miller loops and compares
+  them with `final_verify`, which runs a single final exponentiation:
+  ∏ e(P_i, Q_i) = 1  ⇔  FE(ML(P_1, Q_1)) = FE(∏_{i>1} ML(−P_i, Q_i)).
+- No generator constants: BP1 and BP2 are decoded from their standard
+  compressed encodings (RFC 9380 §8.8.1 / the ZCash serialisation).
+- No map_to_curve from a field element: `map_to_g1` (needed only by the
+  BLS12-381-SHAKE-256 suite, whose hash_to_field uses expand_message_xof) maps
+  with py_ecc's SSWU + 11-isogeny + cofactor clearing, then decodes the result
+  here (≈ 4 ms; create_generators caches the generators, so it is paid once).
+- `uncompress` already checks canonical encoding, curve and subgroup
+  (`blst_p1_uncompress` + `blst_p1_in_g1`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Final
+
+import pyblst
+
+from crypto.bbs.backend import G1, G2, ORDER, BBSError, CurveBackend
+
+__all__ = ["BLST", "BlstBackend"]
+
+_BP1_BYTES: Final = bytes.fromhex(
+    "97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"
+)
+_BP2_BYTES: Final = bytes.fromhex(
+    "93e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e"
+    "024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"
+)
+
+
+class BlstBackend(CurveBackend):
+    """BLS12-381 through pyblst (see the module docstring)."""
+
+    name = "blst"
+
+    def g1_identity(self) -> G1:
+        return pyblst.BlstP1Element()
+
+    def g1_generator(self) -> G1:
+        return pyblst.BlstP1Element.uncompress(_BP1_BYTES)
+
+    def g1_add(self, a: G1, b: G1) -> G1:
+        return a + b
+
+    def g1_neg(self, a: G1) -> G1:
+        return -a
+
+    def g1_mul(self, a: G1, k: int) -> G1:
+        return a.scalar_mul(k % ORDER)
+
+    def g1_eq(self, a: G1, b: G1) -> bool:
+        return bool(a == b)
+
+    def g1_msm(self, points: Sequence[G1], scalars: Sequence[int]) -> G1:
+        if len(points) != len(scalars):
+            raise BBSError("MSM needs as many scalars as points")
+        acc = pyblst.BlstP1Element()
+        for p, k in zip(points, scalars, strict=True):
+            acc = acc + p.scalar_mul(k % ORDER)
+        return acc
+
+    def g1_to_bytes(self, a: G1) -> bytes:
+        return bytes(a.compress())
+
+    def g1_from_bytes(self, data: bytes) -> G1:
+        if len(data) != 48:
+            raise BBSError("a G1 point is 48 bytes")
+        try:
+            p = pyblst.BlstP1Element.uncompress(bytes(data))
+        except ValueError as e:
+            raise BBSError("not a compressed G1 point in the subgroup") from e
+        if bytes(p.compress()) != data:
+            raise BBSError("non-canonical G1 encoding")
+        return p
+
+    def hash_to_g1_xmd_sha256(self, msg: bytes, dst: bytes) -> G1:
+        if not 0 < len(dst) <= 255:
+            raise BBSError("hash_to_curve DST must be 1..255 bytes")
+        return pyblst.BlstP1Element.hash_to_group(bytes(msg), bytes(dst))
+
+    def map_to_g1(self, u0: int, u1: int) -> G1:
+        from crypto.bbs.backend_pyecc import PY_ECC
+
+        return self.g1_from_bytes(PY_ECC.g1_to_bytes(PY_ECC.map_to_g1(u0, u1)))
+
+    def g2_generator(self) -> G2:
+        return pyblst.BlstP2Element.uncompress(_BP2_BYTES)
+
+    def g2_add(self, a: G2, b: G2) -> G2:
+        return a + b
+
+    def g2_neg(self, a: G2) -> G2:
+        return -a
+
+    def g2_mul(self, a: G2, k: int) -> G2:
+        return a.scalar_mul(k % ORDER)
+
+    def g2_is_identity(self, a: G2) -> bool:
+        return bool(a == pyblst.BlstP2Element())
+
+    def g2_to_bytes(self, a: G2) -> bytes:
+        return bytes(a.compress())
+
+    def g2_from_bytes(self, data: bytes) -> G2:
+        if len(data) != 96:
+            raise BBSError("a G2 point is 96 bytes")
+        try:
+            p = pyblst.BlstP2Element.uncompress(bytes(data))
+        except ValueError as e:
+            raise BBSError("not a compressed G2 point in the subgroup") from e
+        if bytes(p.compress()) != data:
+            raise BBSError("non-canonical G2 encoding")
+        return p
+
+    def pairing_check(self, pairs: Sequence[tuple[G1, G2]]) -> bool:
+        one1, one2 = pyblst.BlstP1Element(), pyblst.BlstP2Element()
+        live = [(p, q) for p, q in pairs if not (p == one1 or q == one2)]
+        if not live:
+            return True
+        if len(live) == 1:
+            return False  # e is non-degenerate on G1 × G2: e(P, Q) ≠ 1 for P, Q ≠ O
+        (p0, q0), rest = live[0], live[1:]
+        lhs = pyblst.miller_loop(p0, q0)
+        rhs = pyblst.miller_loop(-rest[0][0], rest[0][1])
+        for p, q in rest[1:]:
+            rhs = rhs * pyblst.miller_loop(-p, q)
+        return bool(pyblst.final_verify(lhs, rhs))
+
+
+#: The one instance (stateless).
+BLST: Final = BlstBackend()
