@@ -26,15 +26,18 @@ from services.identity.status_list import StatusList
 
 StateGetter = Callable[[str, str], Any]
 """``(domain, key) -> JSON value or None``."""
+StateScanner = Callable[[str, str], list[tuple[str, Any]]]
+"""``(domain, prefix) -> [(key, JSON value)]`` in key order."""
 
 
 @dataclass(frozen=True)
 class BoardData:
     get: StateGetter
+    scan: StateScanner
 
     @classmethod
     def from_board(cls, board: Board) -> BoardData:
-        return cls(board.state)
+        return cls(board.state, board.scan)
 
     @classmethod
     def from_leaves(cls, leaves: Iterable[bytes], registry: Registry) -> BoardData:
@@ -55,7 +58,10 @@ class BoardData:
         def get(domain: str, key: str) -> Any:
             return View(state, domain, 0, None).read(domain, key)
 
-        return cls(get)
+        def scan(domain: str, prefix: str) -> list[tuple[str, Any]]:
+            return list(View(state, domain, 0, None).scan(prefix))
+
+        return cls(get, scan)
 
     def origin(self) -> str | None:
         g = self.get(authorities.DOMAIN, "genesis")
@@ -64,6 +70,10 @@ class BoardData:
     def issuer_key(self, key_id: str) -> IssuerKey | None:
         rec = self.get(NAME, f"key/{key_id}")
         return None if rec is None else IssuerKey.from_state(key_id, rec)
+
+    def scan_keys(self) -> list[tuple[str, Any]]:
+        """Every published issuer key record, ``("key/<key id>", record)``."""
+        return self.scan(NAME, "key/")
 
     def authority_active(self, author_key_id: str) -> bool:
         """The authority is registered and not revoked (docs/board.md §3)."""

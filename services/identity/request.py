@@ -20,10 +20,10 @@ request never verifies for another.
 
 from __future__ import annotations
 
+import datetime
 import re
 import secrets
 from dataclasses import dataclass
-import datetime
 from typing import Any
 
 import rfc8785
