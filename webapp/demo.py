@@ -39,19 +39,19 @@ def run_demo(
         raise ValueError("the demo needs an empty database")
     out.rule("1. A new board: log key, root authority, genesis")
     log, root = Signer.generate(ORIGIN), Signer.generate("root")
-    board.append(
-        _entry(
-            root,
-            authorities.GENESIS,
-            {
-                "origin": ORIGIN,
-                "log_key": log.verifier().vkey(),
-                "root": {"name": "root", "public_key": root.verifier().public_key.hex()},
-            },
-        )
+    genesis = _entry(
+        root,
+        authorities.GENESIS,
+        {
+            "origin": ORIGIN,
+            "log_key": log.verifier().vkey(),
+            "root": {"name": "root", "public_key": root.verifier().public_key.hex()},
+        },
     )
+    # keys first: a genesis whose log key is lost would orphan the board
     keys.save_log(log)
     keys.save_authority(root)
+    board.append(genesis)
     out.print(f"log key: {log.verifier().vkey()}")
 
     out.rule("2. Authorities with roles")
