@@ -29,17 +29,22 @@ at every call (never at import): "py_ecc", "blst" or "arkworks"; unset or empty
 means the default, `DEFAULT_BACKEND`. The native backends are imported lazily so
 that the reference works where no wheel installs.
 
-Choice of the default (measured by benchmarks/credentials_backends.py, see the
-report and docs/credentials.md): blst. On this machine it is faster for every
-operation BBS performs but MSM (G1 mult ≈ 2×, G2 mult ≈ 3.5×, hash_to_G1 ≈ 4×,
-pairing check ≈ 1.7× faster than arkworks), which makes verify and proof verify
-(the verifier's and the holder's hot paths) ≈ 25–30 % faster; and blst's scalar
-multiplication is constant-time (pyblst calls `blst_p1_mult` over a fixed
-256-bit scalar), which matters for the issuer's secret key. Its gaps are
-covered here: MSM is a Python loop over native multiplications; the pairing
-check multiplies Miller loops and runs one final exponentiation
-(`final_verify`); and blst has no map_to_curve from a field element, which only
-the SHAKE-256 suite needs (its generators are cached, see `suite.py`).
+Choice of the default (benchmarks/credentials_backends.py, same run, 2-core
+machine under load; /work/shared/MEASUREMENTS.md agrees): blst. Against arkworks
+it is faster for a G1 mult (87 vs 185 µs), a G2 mult (166 vs 600 µs), hash_to_G1
+(61 vs 217 µs) and the 2-pair pairing check (0.87 vs 1.48 ms), the floor of
+every verification; arkworks only wins the MSM of 12 points (0.91 vs 1.07 ms,
+native Pippenger against our loop). For BBS with 10 messages this makes verify
+and proof verify (the verifier's and the holder's hot paths) faster on blst
+(MEASUREMENTS: 2.5 / 3.0 ms against 3.5 / 4.0 ms), sign about equal. Second
+reason: blst's scalar multiplication is constant-time (pyblst calls
+`blst_p1_mult` over a fixed 256-bit scalar), which the issuer's secret key wants
+(core.py blinds it on every backend as well). Its gaps are covered here: MSM is
+a Python loop over native multiplications; the pairing check multiplies Miller
+loops and runs one final exponentiation (`final_verify`); and blst has no
+map_to_curve from a field element, which only the SHAKE-256 suite needs (its
+generators are cached, see `suite.py`). With many more attributes (L ≫ 10)
+arkworks' MSM would tip the balance: `PNYX_CURVE_BACKEND=arkworks`.
 """
 
 from __future__ import annotations

@@ -20,10 +20,11 @@ expand_message_xof and hands the two field elements to the backend's
 `map_to_g1` (SSWU + 11-isogeny + cofactor clearing). Both paths are checked
 against the fixtures' generators and P1 for every backend.
 
-Generators are cached (`functools.lru_cache` on a pure function of immutable
-arguments, keyed by suite, backend, api_id and count): hashing 11 generators
-costs ≈ 1 ms on blst and ≈ 50 ms on py_ecc, every BBS operation needs them,
-and the result never changes. This memo is the package's only cache.
+Generators and P1 are cached (`functools.lru_cache` on pure functions of
+immutable arguments, keyed by suite, backend, api_id and count): hashing 11
+generators costs ≈ 1 ms on blst (≈ 70 ms for SHAKE-256, whose map_to_curve goes
+through py_ecc there) and ≈ 60 ms on py_ecc, every BBS operation needs them,
+and the result never changes. These memos are the package's only caches.
 """
 
 from __future__ import annotations
@@ -168,8 +169,9 @@ class Ciphersuite:
         return _create_generators(self, backend, count, api_id)
 
     def p1(self, backend: CurveBackend) -> G1:
-        """P1 as a point of `backend` (decoded, hence validated, from the suite's constant)."""
-        return backend.g1_from_bytes(self.p1_bytes)
+        """P1 as a point of `backend` (decoded, hence validated, from the suite's
+        constant; cached like the generators)."""
+        return _p1(self, backend)
 
     def messages_to_scalars(self, messages: Sequence[bytes], api_id: bytes) -> list[int]:
         """messages_to_scalars (draft §4.2.1): hash_to_scalar(msg, api_id || MAP_…)."""
@@ -205,6 +207,11 @@ def _create_generators(
         v = suite.expand_message(v + i2osp(i, 8), seed_dst, EXPAND_LEN)
         out.append(suite.hash_to_curve_g1(backend, v, generator_dst))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=16)
+def _p1(suite: Ciphersuite, backend: CurveBackend) -> G1:
+    return backend.g1_from_bytes(suite.p1_bytes)
 
 
 def calculate_random_scalars(count: int) -> list[int]:
