@@ -1,0 +1,200 @@
+"""Credentials benchmark: BBS keygen, blind issuance, presentations (docs/credentials.md).
+
+Run as ``.venv/bin/python benchmarks/credentials.py`` (``--quick`` for fewer
+repetitions, ``--backends blst,arkworks`` to choose). For a credential of 10
+attributes (BLS12-381-SHA-256), per curve backend:
+
+- keygen: KeyGen + SkToPk;
+- issue (blind, with a pseudonym secret): the holder's CommitWithNym, the
+  issuer's BlindSignWithNym (which checks the commitment's proof), the holder's
+  VerifyFinalizeWithNym, and their sum;
+- present / verify with 2 attributes disclosed: a plain credential (draft-09
+  ProofGen / ProofVerify), the blind credential with its pseudonym
+  (ProofGenWithNym), and the plain credential plus 1 predicate (birth date in
+  [1900-01-01, today − 18 years], a 16-bit range);
+- the size of each presentation in bytes.
+
+Floors measured in the same run, beside each row: the pairing-product check
+of 2 pairs (what every verification ends with) and one G1 scalar
+multiplication (t_mul); "muls" is the operation's time in units of t_mul.
+Medians over the repetitions; the floors are re-measured around each row.
+Targets (native backend): present and verify ≤ 4 ms without predicate,
+issue ≤ 2 ms, proof ≤ 1 KB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from crypto import bbs  # noqa: E402
+from crypto.bbs import predicates as pr  # noqa: E402
+from crypto.bbs import pseudonym as nym  # noqa: E402
+from crypto.bbs.backend import BACKEND_NAMES, CurveBackend, backend_by_name  # noqa: E402
+from crypto.bbs.suite import SHA_256, calculate_random_scalars  # noqa: E402
+
+TODAY = 20_400  # days since 1970-01-01
+ATTRS: list[bytes | int] = [
+    b"Ada",
+    b"Lovelace",
+    b"district 7",
+    -3_000,
+    TODAY + 30,
+    b"citizen",
+    b"vaccinated",
+    b"e-ID",
+    b"serial 42",
+    b"issuer note",
+]
+ADULT = (-25_567, TODAY - 6_575)
+
+
+def _median(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
+    times, out = [], None
+    for _ in range(reps):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), out
+
+
+def _floors(backend: CurveBackend, reps: int) -> tuple[float, float]:
+    g1, g2 = backend.g1_generator(), backend.g2_generator()
+    p = backend.g1_mul(g1, 12345)
+    pairs = [(p, g2), (backend.g1_neg(p), g2)]
+    t_pair, _ = _median(lambda: backend.pairing_check(pairs), reps)
+    k = 0x5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A
+    t_mul, _ = _median(lambda: backend.g1_mul(p, k), max(reps, 5))
+    return t_pair, t_mul
+
+
+def run(backend: CurveBackend, reps: int) -> list[tuple[str, float | None, int | None]]:
+    """Rows (name, seconds or None, bytes or None) for one backend."""
+    iface = bbs.BLS12_381_SHA_256
+    rows: list[tuple[str, float | None, int | None]] = []
+    t, (sk, pk) = _median(
+        lambda: (
+            sk_ := iface.keygen(b"k" * 32 + calculate_random_scalars(1)[0].to_bytes(32, "big")),
+            iface.sk_to_pk(sk_, backend=backend),
+        ),
+        reps,
+    )
+    rows.append(("keygen", t, None))
+
+    api = nym.pseudonym_api_id(SHA_256)
+    prover_nym = calculate_random_scalars(1)[0]
+    t_commit, (cwp, blind) = _median(
+        lambda: nym.commit_with_nym(SHA_256, [], [prover_nym], backend=backend), reps
+    )
+    entropy = calculate_random_scalars(1)[0]
+    t_sign, blind_sig = _median(
+        lambda: pr.blind_sign_attributes(
+            SHA_256, sk, pk, cwp, 1, entropy, b"schema", ATTRS, backend=backend
+        ),
+        reps,
+    )
+    scalars = pr.attribute_scalars(SHA_256, ATTRS, api)
+    t_fin, secrets_ = _median(
+        lambda: nym.verify_finalize_with_nym(
+            SHA_256,
+            pk,
+            blind_sig,
+            b"schema",
+            scalars,
+            [],
+            [prover_nym],
+            entropy,
+            blind,
+            backend=backend,
+        ),
+        reps,
+    )
+    rows += [
+        ("issue: holder commit", t_commit, len(cwp)),
+        ("issue: issuer blind sign", t_sign, len(blind_sig)),
+        ("issue: holder verify", t_fin, None),
+        ("issue (blind), total", t_commit + t_sign + t_fin, None),
+    ]
+
+    plain = pr.sign_attributes(SHA_256, sk, pk, b"schema", ATTRS, backend=backend)
+    shown = {2: ATTRS[2], 5: ATTRS[5]}
+    nym_in = pr.NymInput(b"election-2026", secrets_, blind)
+    cases: list[tuple[str, bytes, dict[str, Any], dict[str, Any]]] = [
+        ("2 shown", plain, {}, {}),
+        ("2 shown + pseudonym", blind_sig, {"nym": nym_in}, {"context_id": b"election-2026"}),
+        ("2 shown + 1 predicate", plain, {"predicates": {3: ADULT}}, {"predicates": {3: ADULT}}),
+    ]
+    for name, sig, pkw, vkw in cases:
+        t_p, pres = _median(
+            lambda sig=sig, pkw=pkw: pr.present(
+                SHA_256, pk, sig, b"schema", b"nonce", ATTRS, [2, 5], backend=backend, **pkw
+            ),
+            reps,
+        )
+        encoded = pres.to_bytes()
+        t_v, ok = _median(
+            lambda encoded=encoded, vkw=vkw: pr.verify_presentation(
+                SHA_256, pk, encoded, b"schema", b"nonce", shown, backend=backend, **vkw
+            ),
+            reps,
+        )
+        if not ok:
+            raise SystemExit(f"{backend.name}: {name} did not verify")
+        rows += [
+            (f"present ({name})", t_p, None),
+            (f"verify ({name})", t_v, None),
+            (f"presentation size ({name})", None, len(encoded)),
+            (f"  of which BBS proof ({name})", None, len(pres.proof)),
+        ]
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--backends", default=",".join(BACKEND_NAMES))
+    args = parser.parse_args()
+    console = Console(width=130)
+    for name in args.backends.split(","):
+        try:
+            backend = backend_by_name(name)
+        except ImportError:
+            console.print(f"[yellow]{name}: not installed, skipped[/]")
+            continue
+        reps = 1 if name == "py_ecc" else (3 if args.quick else 9)
+        t_pair, t_mul = _floors(backend, reps)
+        rows = run(backend, reps)
+        t_pair2, t_mul2 = _floors(backend, reps)
+        t_pair, t_mul = (t_pair + t_pair2) / 2, (t_mul + t_mul2) / 2
+        table = Table(
+            title=f"credentials, 10 attributes, BLS12-381-SHA-256, backend {name} "
+            f"(median of {reps}); floors: pairing check (2 pairs) {t_pair * 1e3:.2f} ms, "
+            f"G1 mult {t_mul * 1e3:.3f} ms"
+        )
+        for col in ("operation", "time (ms)", "× pairing floor", "muls (t / t_mul)", "bytes"):
+            table.add_column(col, justify="left" if col == "operation" else "right")
+        for op, t, size in rows:
+            table.add_row(
+                op,
+                f"{t * 1e3:.2f}" if t is not None else "",
+                f"{t / t_pair:.1f}" if t is not None else "",
+                f"{t / t_mul:.0f}" if t is not None else "",
+                str(size) if size is not None else "",
+            )
+        console.print(table)
+
+
+if __name__ == "__main__":
+    main()
