@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from crypto import bbs
@@ -57,8 +57,8 @@ PLATE = {"plate": "AB-123-CD", "zone": 3, "holderName": "Ada Lovelace"}
 class IdentityKit:
     kit: Kit
     issuer: Signer
-    sk: bytes
-    key_id: str
+    sk: bytes = field(repr=False)
+    key_id: str = ""
 
     @property
     def board(self) -> Any:
@@ -84,11 +84,13 @@ def register_issuer(kit: Kit, name: str, roles: list[str] | None = None) -> Sign
     return signer
 
 
-def make_identity_kit(url: str, *, schemas: bool = True) -> IdentityKit:
+def make_identity_kit(
+    url: str, *, schemas: bool = True, key_material: bytes = b"cityhall issuer key material 32b"
+) -> IdentityKit:
     """A board with the issuer ``cityhall``, its BBS key, and (optionally) EID and PERMIT."""
     kit = make_kit(url)
     issuer = register_issuer(kit, ISSUER)
-    sk = bbs.BLS12_381_SHA_256.keygen(b"cityhall issuer key material 32b", b"test")
+    sk = bbs.BLS12_381_SHA_256.keygen(key_material, b"test")
     body = issuer_key_body(SUITE, sk, ORIGIN, ISSUER)
     kit.board.append(entry(issuer, ISSUER_KEY, body))
     ik = IdentityKit(kit, issuer, sk, body["key_id"])
