@@ -37,6 +37,10 @@ KIND_RE = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 HEX64_RE = re.compile(r"[0-9a-f]{64}")
 HEX128_RE = re.compile(r"[0-9a-f]{128}")
 TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_SORTED_COMPACT = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+).encode
 
 Json = Any
 """A JSON value as :func:`json.loads` returns it (no floats in entries)."""
@@ -50,6 +54,27 @@ def canonical(value: Json) -> bytes:
         raise MalformedEntry(f"not representable as canonical JSON: {e}") from None
 
 
+def is_canonical(value: Json, data: bytes) -> bool:
+    """Whether ``data`` is exactly ``canonical(value)`` (RFC 8785 by the ``rfc8785`` package).
+
+    For the values :func:`parse_json` returns, Python's C JSON encoder (sorted
+    keys, no spaces, no ASCII escaping) writes the same bytes as RFC 8785 but
+    for three things: RFC 8785 sorts keys by UTF-16 code units (Python by code
+    points, which differ only beyond U+D7FF), refuses integers outside
+    ``±(2**53 - 1)`` and refuses lone surrogates.  When ``data`` is ASCII and
+    has no run of 16 digits, every key and string of ``value`` that the C
+    encoder writes unescaped is ASCII (so both orders agree) and every integer
+    has at most 15 digits; a lone surrogate would come out as a non-ASCII
+    character and so cannot equal ``data``.  Equality under the C encoder then
+    implies equality under RFC 8785; any other case (and every mismatch, so
+    that the error raised is the package's own) goes to :func:`canonical`.
+    """
+    if data.isascii() and b"0" * 16 not in data.translate(_DIGITS_AS_ZERO):
+        if _SORTED_COMPACT(value) == data.decode("ascii"):
+            return True
+    return canonical(value) == data
+
+
 def key_id(public_key: bytes) -> str:
     """An authority's key id: lowercase hex SHA-256 of its 32-byte Ed25519 public key."""
     return hashlib.sha256(public_key).hexdigest()
@@ -61,11 +86,13 @@ def now_rfc3339() -> str:
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise MalformedEntry(f"duplicate JSON key {k!r}")
-        out[k] = v
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise MalformedEntry(f"duplicate JSON key {k!r}")
+            seen.add(k)
     return out
 
 
@@ -78,15 +105,17 @@ def _reject_constant(s: str) -> Any:
 
 
 def _depth(value: Json, limit: int) -> None:
+    if limit < 1:
+        raise MalformedEntry(f"nested deeper than {limit} levels")
+    if not isinstance(value, dict | list):
+        return
     stack: list[tuple[Json, int]] = [(value, 1)]
     while stack:
         v, d = stack.pop()
-        if d > limit:
+        children = v.values() if isinstance(v, dict) else v
+        if children and d >= limit:  # its members sit at depth d + 1
             raise MalformedEntry(f"nested deeper than {limit} levels")
-        if isinstance(v, dict):
-            stack.extend((x, d + 1) for x in v.values())
-        elif isinstance(v, list):
-            stack.extend((x, d + 1) for x in v)
+        stack.extend((x, d + 1) for x in children if isinstance(x, dict | list))
 
 
 def parse_json(data: bytes, *, max_size: int = MAX_ENTRY_SIZE, max_depth: int = MAX_DEPTH) -> Json:
@@ -142,7 +171,8 @@ class Entry:
     @classmethod
     def from_leaf(cls, data: bytes) -> Entry:
         """Decode and validate an entry's bytes (size, JSON, fields, canonical form)."""
-        value = parse_json(bytes(data))
+        data = bytes(data)
+        value = parse_json(data)
         if not isinstance(value, dict):
             raise MalformedEntry("an entry is a JSON object")
         if set(value) != FIELDS:
@@ -163,14 +193,25 @@ class Entry:
             raise MalformedEntry("body must be a JSON object")
         if not isinstance(sig, str) or not HEX128_RE.fullmatch(sig):
             raise MalformedEntry("signature must be 128 lowercase hex digits")
-        if canonical(value) != data:
+        if not is_canonical(value, data):
             raise NonCanonicalEntry("the entry is not in RFC 8785 canonical form")
-        return cls(kind, time, author, body, bytes.fromhex(sig), bytes(data))
+        return cls(kind, time, author, body, bytes.fromhex(sig), data)
 
 
 def _valid_time(t: str) -> bool:
+    """A real date and time, for ``t`` that matches :data:`TIME_RE`.
+
+    What ``datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")`` accepts, without its
+    per-call parsing machinery when ``t`` is ASCII: the constructor checks the
+    ranges (year 1..9999, the month's days, seconds 0..59).  (``\\d`` in
+    :data:`TIME_RE` also matches non-ASCII digits; those go to ``strptime``.)
+    """
     try:
-        datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")
+        if not t.isascii():
+            datetime.strptime(t, "%Y-%m-%dT%H:%M:%SZ")
+            return True
+        y, mo, d = int(t[0:4]), int(t[5:7]), int(t[8:10])
+        datetime(y, mo, d, int(t[11:13]), int(t[14:16]), int(t[17:19]))
     except ValueError:
         return False
     return True
