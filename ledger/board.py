@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import hmac
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +70,10 @@ from ledger.note import (
 from ledger.store import Store, Txn
 
 TILE_WIDTH = 256
+PREVERIFY_MIN = 32
+"""Batches at least this long have their signatures checked ahead, in a thread pool."""
+PREVERIFY_CHUNK = 64
+"""Signatures per thread-pool job."""
 Progress = Callable[[int], None]
 """Called now and then with the number of entries done."""
 
@@ -135,40 +141,158 @@ class CheckpointStatus:
         return len(self.cosigned_by) >= self.quorum
 
 
+def _check_signatures(vk: VerifyKey, items: list[tuple[bytes, bytes]]) -> list[bool]:
+    """Ed25519 verdicts for ``(signed bytes, signature)`` pairs under one key."""
+    out: list[bool] = []
+    for message, signature in items:
+        try:
+            vk.verify(message, signature)
+        except BadSignatureError:
+            out.append(False)
+        else:
+            out.append(True)
+    return out
+
+
+class Verdicts:
+    """Ed25519 checks of a batch's signatures, run ahead of admission in a thread pool.
+
+    PyNaCl's cffi call releases the GIL, so the checks run beside the decoding
+    and the admission of the batch.  A verdict is a pure function of (public
+    key, signed bytes, signature) and answers only for the key it was computed
+    under: admission still resolves the author at the entry's own position (step
+    4) and asks for the verdict under *that* key, checking in line when there is
+    none.  So the order of the steps and their outcome are those of a sequential
+    admission; an entry whose author key is unknown ahead (the genesis, an
+    authority registered earlier in the same batch) is simply checked in line.
+    Entries are identified by object identity for the life of the batch.
+    """
+
+    def __init__(self, pool: ThreadPoolExecutor | None, vkey: Callable[[bytes], VerifyKey]) -> None:
+        self._pool = pool
+        self._vkey = vkey
+        self._at: dict[int, tuple[bytes, Future[list[bool]], int]] = {}
+        self._futures: list[Future[list[bool]]] = []
+        self._waiting: list[Entry] = []
+
+    def start(self, entries: Iterable[Entry], key_of: Callable[[str], bytes | None]) -> None:
+        """Start checking ``entries`` whose author key ``key_of`` knows; keep the others waiting."""
+        if self._pool is None:
+            return
+        groups: dict[bytes, list[Entry]] = {}
+        for e in entries:
+            pk = key_of(e.author)
+            if pk is None:
+                self._waiting.append(e)
+            else:
+                groups.setdefault(pk, []).append(e)
+        for pk, group in groups.items():
+            vk = self._vkey(pk)
+            for k in range(0, len(group), PREVERIFY_CHUNK):
+                part = group[k : k + PREVERIFY_CHUNK]
+                items = [(e.signed_bytes(), e.signature) for e in part]
+                job = self._pool.submit(_check_signatures, vk, items)
+                self._futures.append(job)
+                for offset, e in enumerate(part):
+                    self._at[id(e)] = (pk, job, offset)
+
+    def start_waiting(self, key_of: Callable[[str], bytes | None]) -> None:
+        """Start the entries left waiting, with a better ``key_of`` (the board's state)."""
+        waiting, self._waiting = self._waiting, []
+        self.start(waiting, key_of)
+
+    def verdict(self, entry: Entry, public_key: bytes) -> bool | None:
+        """The verdict for ``entry`` under ``public_key``, or ``None`` when there is none."""
+        at = self._at.get(id(entry))
+        if at is None or at[0] != public_key:
+            return None
+        return at[1].result()[at[2]]
+
+    def cancel(self) -> None:
+        for job in self._futures:
+            job.cancel()
+
+
 class Admission:
     """Runs the admission steps; caches verify keys for the life of one board object."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self._keys: dict[bytes, VerifyKey] = {}
+        self._authors: dict[str, bytes] = {}
+        """Key id -> public key of authors admitted before: a guess, to start checks early."""
+        self._pool: ThreadPoolExecutor | None = None
 
-    def _verify(self, public_key: bytes, entry: Entry) -> None:
+    def _vkey(self, public_key: bytes) -> VerifyKey:
         vk = self._keys.get(public_key)
         if vk is None:
             vk = self._keys[public_key] = VerifyKey(public_key)
-        try:
-            vk.verify(entry.signed_bytes(), entry.signature)
-        except BadSignatureError:
-            raise BadSignature(
-                "the entry's signature does not verify under its author's key"
-            ) from None
+        return vk
 
-    def admit(self, entry: Entry, index: int, state: Overlay) -> None:
-        """Steps 3–7 for one entry at ``index`` (steps 1–2 are the caller's)."""
+    def verdicts(self, batch: int) -> Verdicts:
+        """A collector of signature checks run ahead for a batch of ``batch`` entries.
+
+        Only for batches of :data:`PREVERIFY_MIN` or more on a machine with
+        more than one core; otherwise every check is done in line.
+        """
+        workers = min(4, os.cpu_count() or 1)
+        if batch < PREVERIFY_MIN or workers < 2:
+            return Verdicts(None, self._vkey)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pnyx-verify")
+        return Verdicts(self._pool, self._vkey)
+
+    def known_author(self, kid: str) -> bytes | None:
+        """The public key of an author admitted before (a guess: verdicts are per key)."""
+        return self._authors.get(kid)
+
+    def state_author(self, state: Overlay) -> Callable[[str], bytes | None]:
+        """Key lookup in the board's state as it is now (the batch's start)."""
+        view = View(state, authorities.DOMAIN, 0, None)
+        found: dict[str, bytes | None] = {}
+
+        def key_of(kid: str) -> bytes | None:
+            if kid not in found:
+                a = authorities.authority(view, kid)
+                found[kid] = None if a is None else a.public_key
+            return found[kid]
+
+        return key_of
+
+    def _verify(self, public_key: bytes, entry: Entry, verdicts: Verdicts | None = None) -> None:
+        ok = None if verdicts is None else verdicts.verdict(entry, public_key)
+        if ok is None:
+            ok = _check_signatures(
+                self._vkey(public_key), [(entry.signed_bytes(), entry.signature)]
+            )[0]
+        if not ok:
+            raise BadSignature("the entry's signature does not verify under its author's key")
+        if len(self._authors) > 4096:
+            self._authors.clear()
+        self._authors[entry.author] = public_key
+
+    def admit(
+        self, entry: Entry, index: int, state: Overlay, verdicts: Verdicts | None = None
+    ) -> None:
+        """Steps 3–7 for one entry at ``index`` (steps 1–2 are the caller's).
+
+        ``verdicts`` may hold signature checks done ahead (step 5).
+        """
         domain, kind = self.registry.kind(entry.kind)
         board_view = View(state, authorities.DOMAIN, index, None)
         author: Authority | None
         if entry.kind == authorities.GENESIS:
             kind.check(entry, board_view)
             author = authorities.genesis_root(entry)
-            self._verify(author.public_key, entry)
+            self._verify(author.public_key, entry, verdicts)
         else:
-            if index == 0 or board_view.get("genesis") is None:
+            genesis = state.get(authorities.DOMAIN, "genesis")  # as board_view.get, undecoded
+            if index == 0 or genesis is None or genesis == "null":
                 raise BoardNotInitialised("the board has no genesis: entry 0 must be board.genesis")
             author = authorities.authority(board_view, entry.author)
             if author is None:
                 raise UnknownAuthor(f"no registered authority has key id {entry.author}")
-            self._verify(author.public_key, entry)
+            self._verify(author.public_key, entry, verdicts)
             if kind.role not in author.roles:
                 raise RoleNotAllowed(
                     f"{author.name} (roles {', '.join(author.roles)}) may not write "
@@ -194,13 +318,32 @@ class Board:
         return self.append_many([leaf])[0]
 
     def append_many(self, leaves: Sequence[bytes]) -> list[int]:
-        """Admit and append entries in one transaction: all of them or none."""
-        entries = [_decode(leaf, i, len(leaves)) for i, leaf in enumerate(leaves)]
+        """Admit and append entries in one transaction: all of them or none.
+
+        Signatures are checked ahead in a thread pool (:class:`Verdicts`) while
+        the batch is decoded and admitted; admission itself stays sequential.
+        """
+        verdicts = self.admission.verdicts(len(leaves))
+        try:
+            return self._append_many(leaves, verdicts)
+        finally:
+            verdicts.cancel()
+
+    def _append_many(self, leaves: Sequence[bytes], verdicts: Verdicts) -> list[int]:
+        entries: list[Entry] = []
+        for i, leaf in enumerate(leaves):
+            entries.append(_decode(leaf, i, len(leaves)))
+            if len(entries) % PREVERIFY_CHUNK == 0:
+                verdicts.start(entries[-PREVERIFY_CHUNK:], self.admission.known_author)
+        verdicts.start(
+            entries[len(entries) - len(entries) % PREVERIFY_CHUNK :], self.admission.known_author
+        )
         hashes = [e.leaf_hash for e in entries]
         with self.store.write() as tx:
             size = tx.size()
-            seen = tx.existing_leaf_hashes(hashes)
             state = Overlay(_TxnState(tx))
+            verdicts.start_waiting(self.admission.state_author(state))
+            seen = tx.existing_leaf_hashes(hashes)
             for i, e in enumerate(entries):
                 if hashes[i] in seen:
                     raise _in_batch(
@@ -208,7 +351,7 @@ class Board:
                     )
                 seen.add(hashes[i])
                 try:
-                    self.admission.admit(e, size + i, state)
+                    self.admission.admit(e, size + i, state, verdicts)
                 except Rejected as r:
                     raise _in_batch(r, i, len(entries)) from None
             compact = tx.nodes(range_nodes(0, size))
