@@ -37,6 +37,7 @@ from ledger.store import Store, StoreError
 from ledger.witness import StateError, Witness, WitnessRefusal
 from services.notices import PUBLISH, notice_body
 from services.registry import default_registry
+from webapp.cli_identity import credential_app, issuer_app, verify_app, wallet_app
 from webapp.keystore import KeyError_, KeyStore
 
 DEFAULT_DB = "sqlite:///pnyx.db"
@@ -64,6 +65,10 @@ board_app.add_typer(prove_app, name="prove")
 app.add_typer(authority_app, name="authority")
 app.add_typer(notice_app, name="notice")
 app.add_typer(witness_app, name="witness")
+app.add_typer(issuer_app, name="issuer")
+app.add_typer(credential_app, name="credential")
+app.add_typer(wallet_app, name="wallet")
+app.add_typer(verify_app, name="verify")
 
 
 class CliError(Exception):
