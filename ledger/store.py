@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Engine, LargeBinary, event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
@@ -142,10 +143,12 @@ def _sqlite_nodes_sql(leaves: int, inner: int) -> str:
     return " UNION ALL ".join(parts)
 
 
+# PostgreSQL: arrays are passed in binary (``%b``): psycopg's text form of an
+# array escapes every element with a regular expression.
 _PG_NODES_SQL = (
-    "SELECT 0, idx, leaf_hash FROM entries WHERE idx = ANY(%s::bigint[])"
+    "SELECT 0, idx, leaf_hash FROM entries WHERE idx = ANY(%b::bigint[])"
     " UNION ALL SELECT n.level, n.idx, n.hash FROM nodes n"
-    " JOIN unnest(%s::integer[], %s::bigint[]) AS w(level, idx)"
+    " JOIN unnest(%b::integer[], %b::bigint[]) AS w(level, idx)"
     " ON n.level = w.level AND n.idx = w.idx"
 )
 
@@ -235,7 +238,7 @@ class Txn:
             return set()
         self._cursor()
         if self._pg:
-            rows = self._query("SELECT leaf_hash FROM entries WHERE leaf_hash = ANY(?)", [hs])
+            rows = self._query("SELECT leaf_hash FROM entries WHERE leaf_hash = ANY(%b)", [hs])
             return {bytes(h) for (h,) in rows}
         found: set[bytes] = set()
         for i in range(0, len(hs), SQL_CHUNK):
@@ -378,12 +381,12 @@ class Txn:
             if gone:
                 self._execute(
                     "DELETE FROM state WHERE (domain, key) IN "
-                    "(SELECT * FROM unnest(?::varchar[], ?::varchar[]))",
+                    "(SELECT * FROM unnest(%b::varchar[], %b::varchar[]))",
                     [[d for d, _ in gone], [k for _, k in gone]],
                 )
             if put:
                 cols = [[r[0] for r in put], [r[1] for r in put], [r[2] for r in put]]
-                arrays = "SELECT * FROM unnest(?::varchar[], ?::varchar[], ?::varchar[])"
+                arrays = "SELECT * FROM unnest(%b::varchar[], %b::varchar[], %b::varchar[])"
                 self._execute(upsert.format(arrays), cols)
             return
         if gone:
@@ -403,7 +406,15 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self.backend = self.engine.dialect.name
-        SQLModel.metadata.create_all(self.engine)
+        if set(TABLES) <= set(sa_inspect(self.engine).get_table_names()):
+            return
+        # Under the sequencer: processes that start at once on a fresh database would
+        # otherwise race to create the tables (PostgreSQL: duplicate pg_type rows;
+        # SQLite: two deferred transactions that both upgrade to write, "locked").
+        with self.engine.execution_options(pnyx_write=True).begin() as conn:
+            if self.backend == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK_KEY})")
+            SQLModel.metadata.create_all(conn)
 
     @contextmanager
     def write(self) -> Iterator[Txn]:
