@@ -17,6 +17,9 @@ Modes:
   with a batch of :data:`BATCH` after every ``SINGLES // BATCHES`` of them
   (:data:`BATCHES` batches in all), then exit.
 - ``loop``: append forever, in the units :func:`units` gives, until killed.
+- ``open``: (``SKEY`` and ``TAG`` unused) on each ``go``, only open the store,
+  which creates the tables of a fresh database, and print ``opened``; exit
+  on any other line or at the end of stdin.
 """
 
 from __future__ import annotations
@@ -69,9 +72,15 @@ def units() -> Iterator[list[int]]:
 
 def main(argv: list[str]) -> None:
     mode, url, skey, tag = argv
-    signer = Signer.from_skey(skey)
+    if mode == "open":
+        print("ready", flush=True)
+        while sys.stdin.readline().strip() == "go":
+            Store(url).dispose()
+            print("opened", flush=True)
+        return
     if mode not in ("burst", "loop"):
         raise SystemExit(f"unknown mode {mode!r}")
+    signer = Signer.from_skey(skey)
     board = Board(Store(url), default_registry())
     print("ready", flush=True)
     if sys.stdin.readline().strip() != "go":

@@ -18,13 +18,16 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
+from sqlmodel import SQLModel
 
+from ledger.store import Store
 from tests.kit import make_kit
 from tests.ledger.appender import BATCH, BATCHES, SINGLES, burst_units, title
 
 REPO = Path(__file__).resolve().parents[2]
 PROCESSES = 3
+ROUNDS = 5
 PER_PROCESS = SINGLES + BATCHES * BATCH
 
 
@@ -97,3 +100,40 @@ def test_concurrent_appenders(db_url: str) -> None:
     assert switches >= PROCESSES, "the appenders did not run concurrently"
 
     assert board.verify() == []
+
+
+def test_processes_open_a_fresh_database_at_once(db_url: str) -> None:
+    """Processes that start together on an empty database all create or find the tables.
+
+    (A race on CREATE TABLE used to fail all but one of them, on both backends.)
+    Four processes open the store together, :data:`ROUNDS` times, on a
+    database whose tables are dropped between rounds.
+    """
+    procs = [spawn(["open", db_url, "-", f"opener{i}"]) for i in range(4)]
+    try:
+        for p in procs:
+            assert p.stdout is not None
+            assert p.stdout.readline().strip() == "ready", p.communicate(timeout=30)[1]
+        store = Store(db_url)
+        for _ in range(ROUNDS):
+            SQLModel.metadata.drop_all(store.engine)  # an empty database again
+            assert inspect(store.engine).get_table_names() == []
+            for p in procs:
+                assert p.stdin is not None
+                p.stdin.write("go\n")
+                p.stdin.flush()
+            for p in procs:
+                assert p.stdout is not None
+                if p.stdout.readline().strip() != "opened":
+                    p.kill()
+                    raise AssertionError(p.communicate(timeout=30)[1])
+        store.dispose()
+        for p in procs:
+            p.communicate("quit\n", timeout=30)
+            assert p.returncode == 0
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    assert make_kit(db_url).board.verify() == []
