@@ -7,7 +7,8 @@ R = upper − lower and β* = β − lower·G, it proves the OR over j = 0..R of
 (Cramer–Damgård–Schoenmakers, CRYPTO '94). Proof: (c_j, v_j) for j = 0..R,
 encoded c_0 ‖ v_0 ‖ c_1 ‖ v_1 ‖ … (64·(R+1) bytes).
 
-    verify:  K ≠ O; for j = 0..R:   a_j = v_j·G + c_j·α
+    verify:  K ≠ O
+             for j = 0..R:   a_j = v_j·G + c_j·α
                              b_j = v_j·K + c_j·(β* − j·G)
              accept iff  c_0 + … + c_R = T(K, α, β, lower, upper, a_0, b_0, …, a_R, b_R)
 
