@@ -53,7 +53,6 @@ SCHEMA = {
         Table("state", ("domain", "key"), {"domain": "text", "key": "text", "value": "text"}),
     )
 }
-CASES = [(t.name, c) for t in SCHEMA.values() for c in t.columns]
 
 
 # ------------------------------------------------------------------ the board
@@ -214,8 +213,10 @@ def test_schema_is_covered(db_url: str) -> None:
         assert tuple(insp.get_pk_constraint(t.name)["constrained_columns"]) == t.pk, t.name
 
 
-@pytest.mark.parametrize(("table", "column"), CASES, ids=[f"{t}.{c}" for t, c in CASES])
-def test_single_change_is_found(db_url: str, table: str, column: str) -> None:
+@pytest.mark.parametrize("table", sorted(SCHEMA))
+def test_single_change_is_found(db_url: str, table: str) -> None:
+    """Each column of the table, in its first, middle and last rows (and, for bytes and
+    text, at the first, middle and last position of the value), one change at a time."""
     kit = build_board(db_url)
     board, engine = kit.board, kit.board.store.engine
     assert board.verify() == []
@@ -223,24 +224,24 @@ def test_single_change_is_found(db_url: str, table: str, column: str) -> None:
     t = SCHEMA[table]
     rows = rows_of(engine, t)
     assert len(rows) >= 3, (table, len(rows))
-    kind = t.columns[column]
-    tried = 0
-    for r in spread(len(rows)):
-        row = rows[r]
-        if kind == "int":
-            undo = bump(engine, t, row, column)
-            check_tamper(board, undo, f"{table}.{column} +1 at row {r}", clean)
-            tried += 1
-            continue
-        value = row[column]
-        for pos in spread(len(value)):
-            if kind == "bytes":
-                undo = flip_bit(engine, t, row, column, pos, (r + pos) % 8)
-            else:
-                undo = change_char(engine, t, row, column, pos)
-            check_tamper(board, undo, f"{table}.{column} row {r} position {pos}", clean)
-            tried += 1
-    assert tried >= 3
+    for column, kind in t.columns.items():
+        tried = 0
+        for r in spread(len(rows)):
+            row = rows[r]
+            if kind == "int":
+                undo = bump(engine, t, row, column)
+                check_tamper(board, undo, f"{table}.{column} +1 at row {r}", clean)
+                tried += 1
+                continue
+            value = row[column]
+            for pos in spread(len(value)):
+                if kind == "bytes":
+                    undo = flip_bit(engine, t, row, column, pos, (r + pos) % 8)
+                else:
+                    undo = change_char(engine, t, row, column, pos)
+                check_tamper(board, undo, f"{table}.{column} row {r} position {pos}", clean)
+                tried += 1
+        assert tried >= 3, column
 
 
 @pytest.mark.parametrize("table", ["checkpoints", "cosignatures"])
