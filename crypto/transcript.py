@@ -37,6 +37,7 @@ CONTEXT_LENGTH: Final = 32
 _VERSION: Final = b"pnyx-transcript/v1"
 _NONCE_TAG: Final = b"pnyx-nonce/v1"
 _U32: Final = struct.Struct(">I")
+_MAX_ITEM: Final = 2**32 - 1
 
 
 @final
@@ -76,13 +77,12 @@ class Transcript:
 
     def extend(self, items: Iterable[tuple[bytes, bytes]]) -> Transcript:
         """Absorb item(label, value) for each pair in order (one state copy)."""
-        parts: list[bytes] = []
-        for label, value in items:
-            if len(value) >= 2**32 or len(label) >= 2**32:
-                raise ValueError("transcript item too long")
-            parts += (_U32.pack(len(label)), label, _U32.pack(len(value)), bytes(value))
         state = self._state.copy()
-        state.update(b"".join(parts))
+        pack = _U32.pack
+        for label, value in items:
+            if len(label) > _MAX_ITEM or len(value) > _MAX_ITEM:
+                raise ValueError("transcript item too long")
+            state.update(pack(len(label)) + label + pack(len(value)) + value)
         return Transcript(state)
 
     def append_point(self, label: bytes, point: Point) -> Transcript:
