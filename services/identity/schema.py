@@ -59,7 +59,17 @@ EPOCH = date(1970, 1, 1)
 SCHEMA_ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 ATTRIBUTE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-RESERVED = frozenset({"id", "type", "validFrom", "validUntil", "statusList", "statusListIndex"})
+RESERVED = frozenset(
+    {
+        "id",
+        "type",
+        "validFrom",
+        "validUntil",
+        "statusList",
+        "statusListCredential",
+        "statusListIndex",
+    }
+)
 """Names the service uses itself (credentialSubject.id would make every presentation linkable)."""
 
 DIGEST_PREFIX = b"pnyx/schema/v1\n"
