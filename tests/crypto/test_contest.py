@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crypto.contest import ContestShape, EncryptedContest, encrypt_contest, verify_contest
 from crypto.elgamal import Ciphertext, generate_keypair, sum_ciphertexts, verify_nonce
@@ -184,3 +186,18 @@ def test_shape_validation() -> None:
         with pytest.raises(ValueError):
             ContestShape(b"x", *args)
     assert PICK_ONE.encoded_length == 3 * (64 + 128) + 128
+
+
+_KEYS = generate_keypair()
+_CONTEST, _ = encrypt_contest(_KEYS.public, PICK_ONE, [0, 0, 1], context=CONTEXT, prover=VOTER)
+_DATA = _CONTEST.to_bytes()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=len(_DATA) - 1), st.integers(min_value=1, max_value=255))
+def test_any_byte_flip_in_a_contest_is_rejected(position: int, mask: int) -> None:
+    tampered = bytearray(_DATA)
+    tampered[position] ^= mask
+    with pytest.raises((InvalidEncoding, InvalidProof)):
+        contest = EncryptedContest.from_bytes(bytes(tampered), PICK_ONE)
+        verify_contest(_KEYS.public, PICK_ONE, contest, context=CONTEXT, prover=VOTER)
