@@ -6,9 +6,11 @@ fewer repetitions, ``--suite shake`` for BLS12-381-SHAKE-256,
 
 Rows, per backend (medians; the reference py_ecc gets fewer runs):
 
-- primitives: G1 mult, G2 mult, G1 MSM of 12 points, pairing-product check of
-  2 pairs (Miller loops + one final exponentiation), hash_to_G1 (RFC 9380,
-  custom DST), G1 decompress + subgroup check;
+- primitives: G1 mult, G2 mult, G1 MSM of 12 points, the verifiers' MSM of 12
+  generators with public scalars (`g1_msm_public`: fixed-base tables on blst,
+  the plain MSM elsewhere), pairing-product check of 2 pairs (Miller loops +
+  one final exponentiation), hash_to_G1 (RFC 9380, custom DST), G1 decompress
+  + subgroup check;
 - BBS (draft-irtf-cfrg-bbs-signatures-09) with 10 messages, 2 disclosed:
   sign, verify, proof_gen, proof_verify, and the proof size.
 
@@ -102,6 +104,11 @@ def measure(b: CurveBackend, s: bbs.BBSInterface, runs: int) -> dict[str, tuple[
     out["G1 mult"] = (median_ms(lambda: b.g1_mul(g1, k), runs), 0.0)
     out["G2 mult"] = (median_ms(lambda: b.g2_mul(g2, k), runs), 0.0)
     out["G1 MSM, 12 points"] = (median_ms(msm12, runs), 0.0)
+    gens = s.suite.create_generators(b, 12, s.api_id)
+    out["G1 MSM, 12 generators, public scalars"] = (
+        median_ms(lambda: b.g1_msm_public(gens, ks, fixed=12), runs),
+        0.0,
+    )
     out["pairing check, 2 pairs"] = (median_ms(pairing, runs), 0.0)
     out["hash_to_G1 (XMD:SHA-256)"] = (
         median_ms(lambda: b.hash_to_g1_xmd_sha256(b"message", b"PNYX-BENCH-DST"), runs),

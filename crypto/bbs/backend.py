@@ -136,6 +136,18 @@ class CurveBackend(abc.ABC):
     def g1_msm(self, points: Sequence[G1], scalars: Sequence[int]) -> G1:
         """Σ scalars[i]·points[i] (multi-scalar multiplication), scalars in [0, r)."""
 
+    def g1_msm_public(self, bases: Sequence[G1], scalars: Sequence[int], fixed: int = 0) -> G1:
+        """Σ scalars[i]·bases[i] like `g1_msm`, for verifiers: every scalar must be
+        public (proof responses, challenges, disclosed messages, the domain), so
+        the backend may use variable-time methods; the first `fixed` bases must
+        be long-lived generators (create_generators' output, P1, BP1), for which
+        it may keep precomputed tables. Never pass a secret scalar (a hidden
+        message, a blinding, a key): use `g1_msm`.
+
+        The default is `g1_msm`; blst overrides it (backend_blst.py).
+        """
+        return self.g1_msm(bases, scalars)
+
     @abc.abstractmethod
     def g1_to_bytes(self, a: G1) -> bytes:
         """point_to_octets_E1: the 48-byte compressed encoding."""

@@ -229,7 +229,11 @@ def core_commit_verify(
     calculate_blind_challenge(C, Cbar) = c."""
     if len(blind_generators) != len(m_hats) + 1:
         return False
-    cbar = backend.g1_msm([*blind_generators, commitment], [s_hat, *m_hats, (-challenge) % ORDER])
+    cbar = backend.g1_msm_public(  # public scalars; the blind generators are fixed bases
+        [*blind_generators, commitment],
+        [s_hat, *m_hats, (-challenge) % ORDER],
+        fixed=len(blind_generators),
+    )
     cv = calculate_blind_challenge(suite, backend, commitment, cbar, blind_generators, api_id)
     return secrets.compare_digest(i2osp(cv, 32), i2osp(challenge, 32))
 
@@ -302,8 +306,8 @@ def blind_sign_scalars(
     domain = calculate_domain(
         suite, backend, pk, gens[0], (*gens[1:], *blind_gens), header + header_suffix, api_id
     )
-    points = [suite.p1(backend), *gens, commitment]
-    scalars = [1, domain, *message_scalars, 1]
+    points = [suite.domain_point(backend, gens[0], domain), *gens[1:], commitment]
+    scalars = [1, *message_scalars, 1]
     for k, value in extra_blind_terms:
         if not 0 <= k < len(blind_gens):
             raise BBSError("blind generator index out of range")

@@ -135,9 +135,11 @@ def _b_point(
     domain: int,
     messages: Sequence[int],
 ) -> G1:
-    """B = P1 + Q_1·domain + H_1·msg_1 + … + H_L·msg_L (one MSM)."""
+    """B = (P1 + Q_1·domain) + H_1·msg_1 + … + H_L·msg_L (one MSM; the first
+    term is memoised, `Ciphersuite.domain_point`)."""
     return backend.g1_msm(
-        [suite.p1(backend), q_1, *h_points], [1, domain, *[m % ORDER for m in messages]]
+        [suite.domain_point(backend, q_1, domain), *h_points],
+        [1, *[m % ORDER for m in messages]],
     )
 
 
@@ -200,10 +202,10 @@ def core_verify(
     _check_scalars(messages)
     q_1, h_points = _split_generators(generators, len(messages))
     domain = calculate_domain(suite, backend, pk, q_1, h_points, header, api_id)
-    # A·e − B = A·e − P1 − Q_1·domain − Σ H_i·msg_i, one MSM.
+    # A·e − B = A·e − (P1 + Q_1·domain) − Σ H_i·msg_i, one MSM.
     c = backend.g1_msm(
-        [a, suite.p1(backend), q_1, *h_points],
-        [e, ORDER - 1, -domain % ORDER, *[-m % ORDER for m in messages]],
+        [a, suite.domain_point(backend, q_1, domain), *h_points],
+        [e, ORDER - 1, *[-m % ORDER for m in messages]],
     )
     return backend.pairing_check([(a, w), (c, backend.g2_generator())])
 
@@ -323,7 +325,8 @@ def proof_verify_init(
 
     T1 = Bbar·c + Abar·ê + D·r̂1;
     Bv = P1 + Q_1·domain + Σ_{i disclosed} H_i·msg_i;
-    T2 = Bv·c + D·r̂3 + Σ_{j undisclosed} H_j·m̂_j  (one MSM with Bv expanded).
+    T2 = Bv·c + D·r̂3 + Σ_{j undisclosed} H_j·m̂_j  (one MSM with Bv expanded,
+    its P1 + Q_1·domain term memoised: `Ciphersuite.domain_point`).
     """
     u, r = len(proof.commitments), len(disclosed_indexes)
     length = u + r
@@ -336,12 +339,14 @@ def proof_verify_init(
     q_1, h_points = _split_generators(generators, length)
     domain = calculate_domain(suite, backend, pk, q_1, h_points, header, api_id)
     c = proof.challenge
-    t1 = backend.g1_msm([proof.bbar, proof.abar, proof.d], [c, proof.e_hat, proof.r1_hat])
-    t2 = backend.g1_msm(
-        [suite.p1(backend), q_1, *[h_points[i] for i in disclosed_indexes], proof.d]
-        + [h_points[j] for j in undisclosed],
-        [c, c * domain % ORDER, *[c * m % ORDER for m in messages], proof.r3_hat,
-         *proof.commitments],
+    t1 = backend.g1_msm_public([proof.bbar, proof.abar, proof.d], [c, proof.e_hat, proof.r1_hat])
+    # Every scalar here is public (c, the disclosed messages, the proof's
+    # responses): the generators go first, as fixed bases (`g1_msm_public`).
+    fixed = [*[h_points[i] for i in disclosed_indexes], *[h_points[j] for j in undisclosed]]
+    t2 = backend.g1_msm_public(
+        [*fixed, suite.domain_point(backend, q_1, domain), proof.d],
+        [*[c * m % ORDER for m in messages], *proof.commitments, c, proof.r3_hat],
+        fixed=length,
     )
     return InitResult(abar=proof.abar, bbar=proof.bbar, d=proof.d, t1=t1, t2=t2, domain=domain)
 

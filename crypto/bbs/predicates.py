@@ -485,8 +485,8 @@ def _verify(
             if backend.g1_is_identity(c_point):
                 return False
             m_hat = decoded.commitments[undisclosed.index(p.index)]
-            k_point = backend.g1_msm(
-                (gens.g, gens.h, c_point), (m_hat, p.blinding_response, (-c) % ORDER)
+            k_point = backend.g1_msm_public(
+                (gens.g, gens.h, c_point), (m_hat, p.blinding_response, (-c) % ORDER), fixed=2
             )
             ann = range_verify_announcement(backend, gens, c_point, p.lo, p.hi, p.range_proof, c)
             ext_items.append((p.index, p.lo, p.hi, c_point, k_point, ann.octets()))

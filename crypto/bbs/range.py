@@ -289,17 +289,21 @@ def range_verify_announcement(
         if backend.g1_is_identity(p):
             raise BBSError("identity bit commitment in a range proof")
         points.append(p)
+    # Everything here is public (the verifier's side): `g1_msm_public`, with
+    # G and H as fixed bases and the weights as small scalars.
     g, h = gens.g, gens.h
-    shifted = backend.g1_add(commitment, backend.g1_mul(g, (-lo) % ORDER))
+    shifted = backend.g1_add(commitment, backend.g1_msm_public((g,), ((-lo) % ORDER,), fixed=1))
     c_0 = backend.g1_add(
         shifted,
-        backend.g1_neg(backend.g1_msm(points, weights[1:])) if points else backend.g1_identity(),
+        backend.g1_neg(backend.g1_msm_public(points, weights[1:]))
+        if points
+        else backend.g1_identity(),
     )
     announcements: list[tuple[bytes, bytes]] = []
     for c_i, (c0, s0, s1) in zip([c_0, *points], proof.responses, strict=True):
         c1 = (challenge - c0) % ORDER
-        a0 = backend.g1_msm((h, c_i), (s0, (-c0) % ORDER))
-        a1 = backend.g1_msm((h, c_i, g), (s1, (-c1) % ORDER, c1))
+        a0 = backend.g1_msm_public((h, c_i), (s0, (-c0) % ORDER), fixed=1)
+        a1 = backend.g1_msm_public((h, g, c_i), (s1, c1, (-c1) % ORDER), fixed=2)
         announcements.append((backend.g1_to_bytes(a0), backend.g1_to_bytes(a1)))
     return RangeAnnouncement(proof.bit_commitments, tuple(announcements))
 
