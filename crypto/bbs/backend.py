@@ -40,7 +40,8 @@ and proof verify (the verifier's and the holder's hot paths) faster on blst
 reason: blst's scalar multiplication is constant-time (pyblst calls
 `blst_p1_mult` over a fixed 256-bit scalar), which the issuer's secret key wants
 (core.py blinds it on every backend as well). Its gaps are covered here: MSM is
-a Python loop over native multiplications; the pairing check multiplies Miller
+a Python loop over native multiplications (verifiers' MSMs with public scalars
+use fixed-base tables instead, `g1_msm_public`); the pairing check multiplies Miller
 loops and runs one final exponentiation (`final_verify`); and blst has no
 map_to_curve from a field element, which only the SHAKE-256 suite needs (its
 generators are cached, see `suite.py`). With many more attributes (L ≫ 10)

@@ -31,8 +31,8 @@ variable-time methods built from native additions (≈ 0.85 µs each, against
 ≈ 87 µs for a native multiplication, which always runs over 255 bits):
 
 - fixed bases (the generators): a table per generator of d·2^(7w)·P for
-  d = 1..64 and 38 windows of 7 bits (2432 points, ≈ 0.4 MB, built once in
-  ≈ 3 ms, memoised by the point's encoding, at most 64 tables), and a scalar
+  d = 1..64 and 38 windows of 7 bits (2432 points, ≈ 0.43 MB, built once in
+  ≈ 5 ms, memoised by the point's encoding, at most 64 tables), and a scalar
   in signed 7-bit digits: ≈ 37 additions, ≈ 35 µs instead of ≈ 87 µs;
 - small scalars (the range proof's bit weights 2^i): one shared double-and-add
   over all of them when its estimated cost is below that of the native
