@@ -33,7 +33,7 @@ import hmac
 import os
 import re
 from collections.abc import Callable
-from typing import Final, final
+from typing import Final, final, overload
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -182,10 +182,19 @@ class Scalar:
             return NotImplemented
         return Scalar(sodium.crypto_core_ed25519_scalar_sub(self._b, other._b), _PRIVATE)
 
-    def __mul__(self, other: Scalar) -> Scalar:
-        if not isinstance(other, Scalar):
-            return NotImplemented
-        return Scalar(sodium.crypto_core_ed25519_scalar_mul(self._b, other._b), _PRIVATE)
+    @overload
+    def __mul__(self, other: Scalar) -> Scalar: ...
+
+    @overload
+    def __mul__(self, other: Point) -> Point: ...
+
+    def __mul__(self, other: Scalar | Point) -> Scalar | Point:
+        """s·t modulo ℓ, or the point s·P (without a detour through Point.__rmul__)."""
+        if isinstance(other, Scalar):
+            return Scalar(sodium.crypto_core_ed25519_scalar_mul(self._b, other._b), _PRIVATE)
+        if isinstance(other, Point):
+            return other * self
+        return NotImplemented
 
     def __neg__(self) -> Scalar:
         return Scalar(sodium.crypto_core_ed25519_scalar_negate(self._b), _PRIVATE)

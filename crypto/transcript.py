@@ -38,6 +38,8 @@ _VERSION: Final = b"pnyx-transcript/v1"
 _NONCE_TAG: Final = b"pnyx-nonce/v1"
 _U32: Final = struct.Struct(">I")
 _MAX_ITEM: Final = 2**32 - 1
+_PREFIX: Final = length_prefixed(_VERSION)
+_CHALLENGE_LABEL: Final = length_prefixed(b"challenge")
 
 
 @final
@@ -64,11 +66,8 @@ class Transcript:
             raise ValueError("the context is a 32-byte hash")
         if not protocol:
             raise ValueError("the protocol name must not be empty")
-        return (
-            cls(hashlib.sha512(length_prefixed(_VERSION)))
-            .append(b"protocol", protocol)
-            .append(b"context", context)
-            .append(b"prover", prover)
+        return cls(hashlib.sha512(_PREFIX)).extend(
+            ((b"protocol", protocol), (b"context", context), (b"prover", prover))
         )
 
     def append(self, label: bytes, value: bytes) -> Transcript:
@@ -105,7 +104,9 @@ class Transcript:
 
     def challenge(self, label: bytes = b"challenge") -> Scalar:
         """c = SHA-512(data ‖ item("challenge", label)) mod ℓ, little-endian (§3.1)."""
-        return Scalar.reduce_wide(self.append(b"challenge", label)._state.digest())
+        state = self._state.copy()
+        state.update(_CHALLENGE_LABEL + _U32.pack(len(label)) + label)
+        return Scalar.reduce_wide(state.digest())
 
     def nonces(self, count: int, witness: bytes, rng: RandomSource) -> tuple[Scalar, ...]:
         """`count` hedged prover nonces (§3.1, "Nonces").
