@@ -106,7 +106,8 @@ class Transcript:
         """c = SHA-512(data ‖ item("challenge", label)) mod ℓ, little-endian (§3.1)."""
         state = self._state.copy()
         state.update(_CHALLENGE_LABEL + _U32.pack(len(label)) + label)
-        return Scalar.reduce_wide(state.digest())
+        # A challenge is public: reducing it with Python integers is safe and cheaper.
+        return Scalar.from_int(int.from_bytes(state.digest(), "little"))
 
     def nonces(self, count: int, witness: bytes, rng: RandomSource) -> tuple[Scalar, ...]:
         """`count` hedged prover nonces (§3.1, "Nonces").
