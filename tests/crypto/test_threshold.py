@@ -369,7 +369,7 @@ def test_share_verification_and_parameters() -> None:
     assert c.boxes[1].secret.hex() not in repr(c.boxes[1])
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(st.data())
 def test_property_encrypt_add_threshold_decrypt(data: st.DataObject) -> None:
     n = data.draw(st.integers(min_value=1, max_value=7), label="n")
