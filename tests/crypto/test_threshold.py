@@ -416,3 +416,17 @@ def test_dealing_and_complaint_encodings(ceremony: Ceremony) -> None:
     assert complaint.box_key.hex() not in repr(complaint)
     with pytest.raises(InvalidEncoding):
         Complaint.from_bytes(complaint.to_bytes()[:-1])
+
+
+@pytest.mark.parametrize(("k", "n"), [(1, 1), (1, 7), (4, 7), (7, 7)])
+def test_extreme_thresholds(k: int, n: int) -> None:
+    c = run_ceremony(k, n)
+    votes = [1, 0, 1, 1, 0, 1]
+    tally = sum_ciphertexts(encrypt(c.public_key, v)[0] for v in votes)
+    subset = sorted(random.Random(k * 10 + n).sample(range(1, n + 1), k))
+    partials = [partial_decrypt(c.parameters, j, c.shares[j], tally) for j in subset]
+    outcome = combine_partial_decryptions(c.parameters, c.verification_keys, tally, partials)
+    assert DiscreteLogTable(len(votes)).log(outcome.plaintext) == sum(votes)
+    if k > 1:
+        with pytest.raises(ThresholdError):
+            combine_partial_decryptions(c.parameters, c.verification_keys, tally, partials[1:])
