@@ -222,6 +222,7 @@ class Admission:
         self._authors: dict[str, bytes] = {}
         """Key id -> public key of authors admitted before: a guess, to start checks early."""
         self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
 
     def _vkey(self, public_key: bytes) -> VerifyKey:
         vk = self._keys.get(public_key)
@@ -238,8 +239,9 @@ class Admission:
         workers = min(4, os.cpu_count() or 1)
         if batch < PREVERIFY_MIN or workers < 2:
             return Verdicts(None, self._vkey)
-        if self._pool is None:
+        if self._pool is None or self._pool_pid != os.getpid():  # a forked child has no threads
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pnyx-verify")
+            self._pool_pid = os.getpid()
         return Verdicts(self._pool, self._vkey)
 
     def known_author(self, kid: str) -> bytes | None:
