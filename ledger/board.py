@@ -32,7 +32,7 @@ from ledger import authorities
 from ledger.checkpoint import Checkpoint, CheckpointError
 from ledger.cosignature import verify_cosignature
 from ledger.domains import Authority, Overlay, Registry, View
-from ledger.entry import Entry
+from ledger.entry import KIND_RE, Entry
 from ledger.errors import (
     BadRequest,
     BadSignature,
@@ -392,6 +392,8 @@ class Board:
             raise BadRequest("need 0 <= start <= end")
         if end - start > 1000:
             raise BadRequest("at most 1000 entries per request")
+        if kind is not None and (len(kind) > 64 or not KIND_RE.fullmatch(kind)):
+            raise BadRequest(f"bad kind {kind[:64]!r}")
         with self.store.read() as tx:
             return [(r.idx, bytes(r.leaf)) for r in tx.entries(start, end, kind)]
 

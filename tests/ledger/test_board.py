@@ -16,6 +16,7 @@ from ledger.board import Board
 from ledger.checkpoint import Checkpoint
 from ledger.entry import MAX_ENTRY_SIZE, SIGNING_PREFIX, Entry, key_id, make_entry, signing_bytes
 from ledger.errors import (
+    BadRequest,
     BadSignature,
     BoardNotInitialised,
     DomainRejection,
@@ -98,6 +99,14 @@ def test_proofs_from_the_store_match_a_memory_tree(db_url: str) -> None:
             c = kit.board.consistency_proof(old, size)
             assert c.path == tree.consistency_proof(old, size)
             merkle.verify_consistency(old, size, c.old_root, c.root, c.path)
+
+
+def test_entry_listing_refuses_a_bad_kind(db_url: str) -> None:
+    kit = make_kit(db_url, notices=1)
+    for kind in ("\x00", "notice.publish\x00", "x" * 65, "Notice.Publish", "a'; drop"):
+        with pytest.raises(BadRequest):
+            kit.board.entries(0, 10, kind)
+    assert len(kit.board.entries(0, 10, PUBLISH)) == 1
 
 
 def test_proof_requests_out_of_range(db_url: str) -> None:
@@ -215,6 +224,7 @@ def test_malformed_fields(db_url: str) -> None:
         {"kind": "notice"},
         {"time": "2026-13-01T00:00:00Z"},
         {"time": "yesterday"},
+        {"time": "\u0662\u0660\u0662\u0666-01-01T00:00:00Z"},  # Arabic-Indic digits
         {"author": "AB" * 32},
         {"body": []},
         {"signature": "00"},
