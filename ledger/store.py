@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Engine, LargeBinary, event
+from sqlalchemy import BigInteger, Column, Engine, Integer, LargeBinary, event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -39,9 +39,13 @@ SQL_CHUNK = 250
 """Rows per ``IN``/``OR`` list on SQLite (its host-parameter limit is 32766 since 3.32)."""
 
 
+INDEX = BigInteger().with_variant(Integer(), "sqlite")
+"""A 64-bit index; on SQLite ``INTEGER PRIMARY KEY``, the rowid itself (no second index)."""
+
+
 class EntryRow(SQLModel, table=True):
     __tablename__ = "entries"
-    idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=Column(INDEX, primary_key=True, autoincrement=False))
     leaf_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False, unique=True))
     kind: str = Field(index=True)
     leaf: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -49,6 +53,7 @@ class EntryRow(SQLModel, table=True):
 
 class NodeRow(SQLModel, table=True):
     __tablename__ = "nodes"
+    __table_args__ = {"sqlite_with_rowid": False}  # the primary key is the table
     level: int = Field(primary_key=True)
     idx: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -69,6 +74,7 @@ class CosignatureRow(SQLModel, table=True):
 
 class StateRow(SQLModel, table=True):
     __tablename__ = "state"
+    __table_args__ = {"sqlite_with_rowid": False}
     domain: str = Field(primary_key=True)
     key: str = Field(primary_key=True)
     value: str
@@ -107,6 +113,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: the leaf-hash index stays in memory
             cur.close()
 
         @event.listens_for(engine, "begin")
