@@ -319,19 +319,32 @@ class Board:
         """Admit and append one entry; returns its index."""
         return self.append_many([leaf])[0]
 
-    def append_many(self, leaves: Sequence[bytes]) -> list[int]:
+    def append_many(
+        self, leaves: Sequence[bytes], then: Callable[[Txn, list[int]], None] | None = None
+    ) -> list[int]:
         """Admit and append entries in one transaction: all of them or none.
+
+        ``then(tx, indices)``, when given, runs inside the same transaction
+        after the entries are admitted and written: a domain with data kept off
+        the board (e.g. encrypted blobs) stores or releases it there, so that
+        the entry and the data change together or not at all.  An exception in
+        ``then`` rolls everything back.
 
         Signatures are checked ahead in a thread pool (:class:`Verdicts`) while
         the batch is decoded and admitted; admission itself stays sequential.
         """
         verdicts = self.admission.verdicts(len(leaves))
         try:
-            return self._append_many(leaves, verdicts)
+            return self._append_many(leaves, verdicts, then)
         finally:
             verdicts.cancel()
 
-    def _append_many(self, leaves: Sequence[bytes], verdicts: Verdicts) -> list[int]:
+    def _append_many(
+        self,
+        leaves: Sequence[bytes],
+        verdicts: Verdicts,
+        then: Callable[[Txn, list[int]], None] | None = None,
+    ) -> list[int]:
         entries: list[Entry] = []
         for i, leaf in enumerate(leaves):
             entries.append(_decode(leaf, i, len(leaves)))
@@ -371,7 +384,10 @@ class Board:
             tx.insert_entries(entry_rows)
             tx.insert_nodes(node_rows)
             tx.state_write(state.changes)
-        return list(range(size, size + len(entries)))
+            indices = list(range(size, size + len(entries)))
+            if then is not None:
+                then(tx, indices)
+        return indices
 
     # ---------------------------------------------------------------- reading
 

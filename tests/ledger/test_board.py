@@ -463,3 +463,24 @@ def test_make_entry_round_trip() -> None:
     e = Entry.from_leaf(leaf)
     assert e.signed_bytes() == signing_bytes(e.kind, e.time, e.author, e.body)
     assert e.leaf == leaf and e.leaf_hash == merkle.leaf_hash(leaf)
+
+
+def test_then_runs_in_the_append_transaction(db_url: str) -> None:
+    """A domain's off-board write commits with its entry, and a failure undoes both."""
+    kit = make_kit(db_url)
+    seen: list[list[int]] = []
+
+    def record(tx: Any, indices: list[int]) -> None:
+        assert tx.size() == indices[-1] + 1  # the entries are visible inside
+        seen.append(indices)
+
+    assert kit.board.append_many([notice(kit.publisher, 1)], then=record) == [2]
+    assert seen == [[2]]
+
+    def fail(tx: Any, indices: list[int]) -> None:
+        raise DomainRejection("the blob store refused")
+
+    before = snapshot(kit.board)
+    with pytest.raises(DomainRejection):
+        kit.board.append_many([notice(kit.publisher, 2)], then=fail)
+    assert snapshot(kit.board) == before
