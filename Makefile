@@ -36,7 +36,9 @@ test: install lint typecheck
 
 bench: install
 	$(BIN)/python benchmarks/board.py
-	@if [ -f benchmarks/ballot_crypto.py ]; then $(BIN)/python benchmarks/ballot_crypto.py; fi
+	$(BIN)/python benchmarks/ballot_crypto.py
+	$(BIN)/python benchmarks/credentials_backends.py
+	$(BIN)/python benchmarks/credentials.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
