@@ -25,22 +25,16 @@ used to sign plain notes by mistake.
 
 from __future__ import annotations
 
-import nacl.signing
-
 from ledger.note import (
-    ED25519_SEED_SIZE,
     ED25519_SIGNATURE_SIZE,
     SIG_COSIGNATURE_V1,
     InvalidSignature,
+    NamedKey,
     NoteError,
     NoteSignature,
     Verifier,
     check_text,
-    decode_skey,
     ed25519_verify,
-    encode_skey,
-    key_id,
-    valid_key_name,
 )
 
 __all__ = [
@@ -75,70 +69,24 @@ def cosignature_message(checkpoint_text: str, timestamp: int) -> bytes:
     return header.encode("ascii") + checkpoint_text.encode("utf-8")
 
 
-class CosignatureSigner:
+class CosignatureSigner(NamedKey):
     """A witness's Ed25519 cosigning key (signature type ``0x04``).
 
     ``repr``/``str`` never show the seed; :meth:`to_skey` is the one way out.
     """
 
-    __slots__ = ("_key", "_key_id", "_name")
-
-    _name: str
-    _key_id: bytes
-    _key: nacl.signing.SigningKey
-
-    def __init__(self, name: str, seed: bytes) -> None:
-        if not valid_key_name(name):
-            raise NoteError(f"invalid key name {name!r}")
-        if len(seed) != ED25519_SEED_SIZE:
-            raise NoteError("seed is not 32 bytes")
-        self._name = name
-        self._key = nacl.signing.SigningKey(bytes(seed))
-        self._key_id = key_id(name, SIG_COSIGNATURE_V1, bytes(self._key.verify_key))
-
-    @classmethod
-    def generate(cls, name: str) -> CosignatureSigner:
-        """A fresh key from the operating system's CSPRNG (libsodium)."""
-        return cls(name, bytes(nacl.signing.SigningKey.generate()))
-
-    @classmethod
-    def from_skey(cls, skey: str) -> CosignatureSigner:
-        """Parse ``PRIVATE+KEY+<name>+<hex id>+base64(0x04 || seed)`` (see module doc)."""
-        name, seed = decode_skey(skey, SIG_COSIGNATURE_V1)
-        return cls(name, seed)
-
-    def to_skey(self) -> str:
-        """The private key form (see module doc).  Hazardous: contains the seed."""
-        return encode_skey(self._name, SIG_COSIGNATURE_V1, bytes(self._key))
-
-    @property
-    def name(self) -> str:
-        return self._name
-
-    @property
-    def key_id(self) -> bytes:
-        return self._key_id
-
-    def verifier(self) -> Verifier:
-        """The ``0x04`` verifier (its ``vkey`` is what clients configure)."""
-        return Verifier(self._name, self._key_id, SIG_COSIGNATURE_V1, bytes(self._key.verify_key))
+    SIG_TYPE = SIG_COSIGNATURE_V1
+    __slots__ = ()
 
     def cosign(self, checkpoint_text: str, timestamp: int) -> NoteSignature:
         """§Format: the signature line's bytes after the key ID are
         ``uint64be(timestamp) || Ed25519(cosignature_message(text, timestamp))``."""
         message = cosignature_message(checkpoint_text, timestamp)
-        sig = bytes(self._key.sign(message).signature)
         return NoteSignature(
-            self._name, self._key_id, timestamp.to_bytes(TIMESTAMP_SIZE, "big") + sig
+            self._name,
+            self._key_id,
+            timestamp.to_bytes(TIMESTAMP_SIZE, "big") + self._sign(message),
         )
-
-    def __repr__(self) -> str:
-        return f"CosignatureSigner(name={self._name!r}, key_id={self._key_id.hex()!r})"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("CosignatureSigner holds a secret key: use to_skey() explicitly")
 
 
 def verify_cosignature(verifier: Verifier, checkpoint_text: str, sig: NoteSignature) -> int:

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Self
 
 import nacl.exceptions
 import nacl.signing
@@ -286,13 +287,17 @@ def decode_skey(skey: str, sig_type: int) -> tuple[str, bytes]:
     return name, seed
 
 
-class Signer:
-    """An Ed25519 note signer (signature type ``0x01``, §Ed25519 signatures).
+class NamedKey:
+    """A named Ed25519 private key of one signature type (``SIG_TYPE``).
 
-    The seed is kept private: ``repr``/``str`` show only the name and key ID;
-    :meth:`to_skey` is the one way out.
+    The base of the note signer (``0x01``) and the witness cosigner (``0x04``,
+    ledger/cosignature.py): the key ID depends on the type, the key files
+    (``PRIVATE+KEY+<name>+<hex id>+base64(type || seed)``) carry it.  The seed
+    is kept private: ``repr``/``str`` show only the name and key ID, pickling
+    is refused, and :meth:`to_skey` is the one way out.
     """
 
+    SIG_TYPE = SIG_ED25519
     __slots__ = ("_key", "_key_id", "_name")
 
     _name: str
@@ -306,22 +311,22 @@ class Signer:
             raise NoteError("seed is not 32 bytes")
         self._name = name
         self._key = nacl.signing.SigningKey(bytes(seed))
-        self._key_id = key_id(name, SIG_ED25519, bytes(self._key.verify_key))
+        self._key_id = key_id(name, self.SIG_TYPE, bytes(self._key.verify_key))
 
     @classmethod
-    def generate(cls, name: str) -> Signer:
+    def generate(cls, name: str) -> Self:
         """A fresh key from the operating system's CSPRNG (libsodium)."""
         return cls(name, bytes(nacl.signing.SigningKey.generate()))
 
     @classmethod
-    def from_skey(cls, skey: str) -> Signer:
-        """Parse Go's ``PRIVATE+KEY+<name>+<hex id>+base64(0x01 || seed)``."""
-        name, seed = decode_skey(skey, SIG_ED25519)
+    def from_skey(cls, skey: str) -> Self:
+        """Parse ``PRIVATE+KEY+<name>+<hex id>+base64(type || seed)`` of this key's type."""
+        name, seed = decode_skey(skey, cls.SIG_TYPE)
         return cls(name, seed)
 
     def to_skey(self) -> str:
-        """Go's private key form.  Hazardous: contains the seed."""
-        return encode_skey(self._name, SIG_ED25519, bytes(self._key))
+        """The private key form.  Hazardous: contains the seed."""
+        return encode_skey(self._name, self.SIG_TYPE, bytes(self._key))
 
     @property
     def name(self) -> str:
@@ -332,24 +337,35 @@ class Signer:
         return self._key_id
 
     def verifier(self) -> Verifier:
-        return Verifier(self._name, self._key_id, SIG_ED25519, bytes(self._key.verify_key))
+        """The matching verifier key (its ``vkey`` is what clients configure)."""
+        return Verifier(self._name, self._key_id, self.SIG_TYPE, bytes(self._key.verify_key))
+
+    def _sign(self, message: bytes) -> bytes:
+        return bytes(self._key.sign(message).signature)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self._name!r}, key_id={self._key_id.hex()!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError(f"{type(self).__name__} holds a secret key: use to_skey() explicitly")
+
+
+class Signer(NamedKey):
+    """An Ed25519 note signer (signature type ``0x01``, §Ed25519 signatures), Go's key format."""
+
+    SIG_TYPE = SIG_ED25519
+    __slots__ = ()
 
     def sign(self, message: bytes) -> bytes:
         """RFC 8032 Ed25519 signature (64 bytes) over ``message``."""
-        return bytes(self._key.sign(message).signature)
+        return self._sign(message)
 
     def sign_text(self, text: str) -> NoteSignature:
         """§Ed25519 signatures: the note signature over ``text`` (checked as note text)."""
         check_text(text)
         return NoteSignature(self._name, self._key_id, self.sign(text.encode("utf-8")))
-
-    def __repr__(self) -> str:
-        return f"Signer(name={self._name!r}, key_id={self._key_id.hex()!r})"
-
-    __str__ = __repr__
-
-    def __reduce__(self) -> tuple[object, ...]:
-        raise TypeError("Signer holds a secret key: use to_skey() explicitly")
 
 
 # --------------------------------------------------------------- the format
