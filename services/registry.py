@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ledger.authorities import BOARD
 from ledger.domains import Registry
-from services import identity, notices
+from services import health, identity, notices
 
 
 def default_registry() -> Registry:
-    return Registry([BOARD, notices.DOMAIN, identity.DOMAIN])
+    return Registry([BOARD, notices.DOMAIN, identity.DOMAIN, health.DOMAIN])

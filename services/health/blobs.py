@@ -1,0 +1,57 @@
+"""Encrypted record blobs, kept off the board in the board's database (docs/health.md §Blobs).
+
+Table ``health_blobs``: ``sha256`` (32 bytes, the primary key: a blob is
+addressed by its hash) and ``data`` (the XChaCha20-Poly1305 blob).  Rows are
+written and read only inside a board append transaction (``Board.append_many``
+with ``then``), so a blob exists exactly when its record entry does, and a
+blob leaves the database only together with its access-log entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from sqlalchemy import Column, LargeBinary
+from sqlmodel import Field, SQLModel
+
+from ledger.store import Store, Txn
+from services.health.errors import BlobTampered
+
+
+class HealthBlobRow(SQLModel, table=True):
+    __tablename__ = "health_blobs"
+    sha256: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+def ensure_table(store: Store) -> None:
+    """Create ``health_blobs`` in a board database made before the health domain was known.
+
+    Under the sequencer (a write transaction), so that processes starting at
+    once do not race.
+    """
+    with store.write() as tx:
+        HealthBlobRow.__table__.create(tx.s.connection(), checkfirst=True)  # type: ignore[attr-defined]
+
+
+def put_blob(tx: Txn, sha256: str, data: bytes) -> None:
+    """Store a blob under its hash (the caller has computed it from ``data``)."""
+    if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), sha256):
+        raise BlobTampered("the blob does not hash to the commitment it is stored under")
+    tx.s.add(HealthBlobRow(sha256=bytes.fromhex(sha256), data=data))
+    tx.s.flush()
+
+
+def release_blob(tx: Txn, sha256: str) -> bytes:
+    """Read a blob and check it against its commitment; raises :class:`BlobTampered`.
+
+    A missing row counts as tampering too: the board says the blob exists.
+    """
+    row = tx.s.get(HealthBlobRow, bytes.fromhex(sha256))
+    if row is None:
+        raise BlobTampered(f"the blob of record {sha256} is missing from storage")
+    data = bytes(row.data)
+    if not hmac.compare_digest(hashlib.sha256(data).digest(), bytes.fromhex(sha256)):
+        raise BlobTampered(f"the stored blob of record {sha256} does not match its commitment")
+    return data
