@@ -235,8 +235,7 @@ def _coding_token(concept: Any) -> str | None:
 def _has_code(concept: Any, system: str, code: str) -> bool:
     codings = concept.get("coding") if isinstance(concept, dict) else None
     return isinstance(codings, list) and any(
-        isinstance(c, dict) and c.get("system") == system and c.get("code") == code
-        for c in codings
+        isinstance(c, dict) and c.get("system") == system and c.get("code") == code for c in codings
     )
 
 

@@ -58,7 +58,9 @@ RECORD: dict[str, Any] = {
             "resource": {
                 "resourceType": "Immunization",
                 "status": "completed",
-                "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "03"}]},
+                "vaccineCode": {
+                    "coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "03"}]
+                },
                 "patient": {"reference": "Patient/1"},
                 "occurrenceDateTime": "2019-05-14T10:30:00Z",
             }
@@ -67,7 +69,9 @@ RECORD: dict[str, Any] = {
             "resource": {
                 "resourceType": "Immunization",
                 "status": "not-done",
-                "vaccineCode": {"coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "08"}]},
+                "vaccineCode": {
+                    "coding": [{"system": "http://hl7.org/fhir/sid/cvx", "code": "08"}]
+                },
                 "patient": {"reference": "Patient/1"},
                 "occurrenceDateTime": "2020-01-01",
             }
@@ -275,7 +279,7 @@ def test_a_tampered_fact_does_not_verify(prov: Provider) -> None:
     offset=st.integers(-4000, 4000),
 )
 def test_cut_off_property(prov: Provider, vaccinated: date, offset: int) -> None:
-    """A presentation exists and verifies exactly when the vaccination is on or after the cut-off."""
+    """A presentation exists and verifies exactly when vaccinated on or after the cut-off."""
     cut = vaccinated + timedelta(days=offset)
     rec = prov.credential(Immunization(MMR, vaccinated))
     req = fact_request(PROVIDER, IMMUNIZATION, vaccinated_since=cut)
