@@ -63,7 +63,7 @@ def validate_bundle(doc: Any) -> bytes:
         rtype = e.get("resource", {}).get("resourceType") if isinstance(e, dict) else None
         if not isinstance(e, dict) or not isinstance(e.get("resource"), dict):
             raise MalformedRecord(f"Bundle entry {i} has no resource")
-        if rtype not in RESOURCE_TYPES:
+        if not isinstance(rtype, str) or rtype not in RESOURCE_TYPES:
             raise MalformedRecord(
                 f"Bundle entry {i}: resource type {rtype!r} is not one of "
                 f"{', '.join(sorted(RESOURCE_TYPES))}"

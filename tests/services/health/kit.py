@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from nacl.public import PrivateKey
+from sqlmodel import select
 
 from ledger import authorities
 from ledger.entry import key_id
 from ledger.note import Signer
+from services.health.blobs import HealthBlobRow
 from services.health.keys import PatientKeys, Pseudonym, Reader
 from services.health.service import HealthService
 from tests.kit import Kit, entry, make_kit
+from tests.ledger.test_board import snapshot
 
 T0 = "2027-03-01T09:00:00Z"
 """The kit's clock: entries are signed at fixed times so that tests can cross an expiry."""
@@ -33,9 +37,7 @@ BUNDLE: dict[str, Any] = {
                 "resourceType": "Observation",
                 "status": "final",
                 "code": {
-                    "coding": [
-                        {"system": "http://loinc.org", "code": "882-1", "display": "ABO+Rh"}
-                    ]
+                    "coding": [{"system": "http://loinc.org", "code": "882-1", "display": "ABO+Rh"}]
                 },
                 "valueCodeableConcept": {"text": "O negative bloodtype-marker-7731"},
             }
@@ -143,3 +145,20 @@ def make_health_kit(url: str, emergency: bool = True) -> HealthKit:
     return HealthKit(
         kit, service, provider, gateway, er, er_box, PatientKeys.generate(), Reader.generate()
     )
+
+
+def blobs(kit: HealthKit) -> dict[bytes, bytes]:
+    """Every stored blob, by hash."""
+    with kit.board.store.read() as tx:
+        return {bytes(r.sha256): bytes(r.data) for r in tx.s.exec(select(HealthBlobRow))}
+
+
+def refused(
+    kit: HealthKit, call: Any, error: type[Exception], match: str | None = None
+) -> Exception:
+    """``call()`` raises ``error`` and neither the board nor the blob table changes."""
+    before = (snapshot(kit.board), blobs(kit))
+    with pytest.raises(error, match=match) as e:
+        call()
+    assert (snapshot(kit.board), blobs(kit)) == before
+    return e.value
