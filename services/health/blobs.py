@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import Column, LargeBinary
+from sqlalchemy import Column, LargeBinary, Table, insert, select
 from sqlmodel import Field, SQLModel
 
 from ledger.store import Store, Txn
@@ -25,6 +25,9 @@ class HealthBlobRow(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+BLOBS: Table = HealthBlobRow.__table__  # type: ignore[attr-defined]
+
+
 def ensure_table(store: Store) -> None:
     """Create ``health_blobs`` in a board database made before the health domain was known.
 
@@ -32,15 +35,14 @@ def ensure_table(store: Store) -> None:
     once do not race.
     """
     with store.write() as tx:
-        HealthBlobRow.__table__.create(tx.s.connection(), checkfirst=True)  # type: ignore[attr-defined]
+        BLOBS.create(tx.s.connection(), checkfirst=True)
 
 
 def put_blob(tx: Txn, sha256: str, data: bytes) -> None:
     """Store a blob under its hash (the caller has computed it from ``data``)."""
     if not hmac.compare_digest(hashlib.sha256(data).hexdigest(), sha256):
         raise BlobTampered("the blob does not hash to the commitment it is stored under")
-    tx.s.add(HealthBlobRow(sha256=bytes.fromhex(sha256), data=data))
-    tx.s.flush()
+    tx.s.execute(insert(BLOBS).values(sha256=bytes.fromhex(sha256), data=data))
 
 
 def release_blob(tx: Txn, sha256: str) -> bytes:
@@ -48,10 +50,10 @@ def release_blob(tx: Txn, sha256: str) -> bytes:
 
     A missing row counts as tampering too: the board says the blob exists.
     """
-    row = tx.s.get(HealthBlobRow, bytes.fromhex(sha256))
+    row = tx.s.execute(select(BLOBS.c.data).where(BLOBS.c.sha256 == bytes.fromhex(sha256))).first()
     if row is None:
         raise BlobTampered(f"the blob of record {sha256} is missing from storage")
-    data = bytes(row.data)
+    data = bytes(row[0])
     if not hmac.compare_digest(hashlib.sha256(data).digest(), bytes.fromhex(sha256)):
         raise BlobTampered(f"the stored blob of record {sha256} does not match its commitment")
     return data

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ledger.board import Board
+from ledger.domains import Overlay, View
 from ledger.entry import key_id, make_entry, now_rfc3339
 from ledger.errors import DomainRejection
 from ledger.note import Signer
@@ -31,7 +32,7 @@ from services.health.blobs import ensure_table, put_blob, release_blob
 from services.health.errors import NoGrant, StaleRequest, UnknownRecord
 from services.health.fhir import validate_bundle
 from services.health.keys import pseudonym_id
-from services.health.messages import valid_box_key, valid_sign_key
+from services.health.messages import digest, valid_box_key, valid_sign_key
 from services.health.sealing import blob_hash, record_aad, seal_record, wrap_key
 from services.health.views import AccessLogItem, GrantInfo, RecordInfo, Release
 
@@ -49,6 +50,19 @@ def _author(signer: Signer) -> str:
 
 def _entry(signer: Signer, kind: str, body: dict[str, Any], time: str | None) -> bytes:
     return make_entry(kind, body, _author(signer), signer.sign, time)
+
+
+class _TxnState:
+    """A read transaction's state as an overlay's base (what the board's check sees)."""
+
+    def __init__(self, tx: Txn) -> None:
+        self.tx = tx
+
+    def get(self, domain: str, key: str) -> str | None:
+        return self.tx.state_get(domain, key)
+
+    def scan(self, domain: str, prefix: str) -> list[tuple[str, str]]:
+        return self.tx.state_scan(domain, prefix)
 
 
 class HealthService:
@@ -86,34 +100,46 @@ class HealthService:
         provider_id = _author(provider)
         key, blob = seal_record(plaintext, record_aad(provider_id, pid))
         sha = blob_hash(blob)
-        body = {
+        with self.board.store.read() as tx:
+            view = View(Overlay(_TxnState(tx)), d.NAME, 0, None)
+            known = view.get(f"pseudonym/{pid}") is not None
+            emergency = d.active_emergency_keys(view)
+        body: dict[str, Any] = {
             "patient": pid,
             "sha256": sha,
             "size": len(blob),
             "key": wrap_key(key, box).hex(),
             "emergency": {
-                kid: wrap_key(key, bytes.fromhex(pk)).hex()
-                for kid, pk in self.emergency_keys().items()
+                kid: wrap_key(key, bytes.fromhex(pk)).hex() for kid, pk in emergency.items()
             },
         }
         leaves = []
-        if self.board.state(d.NAME, f"pseudonym/{pid}") is None:
+        if not known:
             leaves.append(_entry(provider, d.PSEUDONYM, card, time))
         leaves.append(_entry(provider, d.RECORD, body, time))
 
         def store(tx: Txn, indices: list[int]) -> None:
             put_blob(tx, sha, blob)
 
-        self.board.append_many(leaves, then=store)
-        return self.record(sha)
+        index = self.board.append_many(leaves, then=store)[-1]
+        wrapped = body["emergency"]
+        return RecordInfo(
+            sha,
+            pid,
+            provider_id,
+            len(blob),
+            bytes.fromhex(body["key"]),
+            {k: bytes.fromhex(v) for k, v in wrapped.items()},
+            index,
+            str(json.loads(leaves[-1])["time"]),
+        )
 
     # ---------------------------------------------------------------- consent
 
     def grant(self, gateway: Signer, body: dict[str, Any], time: str | None = None) -> GrantInfo:
         """Post a patient-signed grant (``health.grant``, by the gateway authority)."""
-        i = self.board.append(_entry(gateway, d.GRANT, body, time))
-        [found] = [g for g in self.grants(body["grant"]["patient"]) if g.index == i]
-        return found
+        self.board.append(_entry(gateway, d.GRANT, body, time))
+        return self.grant_info(digest(body["grant"]))
 
     def revoke(self, gateway: Signer, body: dict[str, Any], time: str | None = None) -> GrantInfo:
         """Post a patient-signed revocation (``health.revoke``, by the gateway authority)."""
@@ -218,12 +244,8 @@ class HealthService:
 
     def emergency_keys(self) -> dict[str, str]:
         """Key id → X25519 public key (hex) of the active emergency authorities."""
-        out = {}
-        for key, rec in self.board.scan(d.NAME, "emergency/"):
-            kid = key.removeprefix("emergency/")
-            if self.board.state("board", f"authority/{kid}") is not None:
-                out[kid] = rec["box"]
-        return out
+        with self.board.store.read() as tx:
+            return d.active_emergency_keys(View(Overlay(_TxnState(tx)), d.NAME, 0, None))
 
 
 def _state_in(tx: Txn, key: str) -> dict[str, Any]:
