@@ -37,6 +37,7 @@ from ledger.store import Store, StoreError
 from ledger.witness import StateError, Witness, WitnessRefusal
 from services.notices import PUBLISH, notice_body
 from services.registry import default_registry
+from webapp.cli_health import health_app, run_health_demo
 from webapp.cli_identity import credential_app, issuer_app, verify_app, wallet_app
 from webapp.keystore import KeyError_, KeyStore
 
@@ -69,6 +70,13 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(credential_app, name="credential")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(verify_app, name="verify")
+app.add_typer(health_app, name="health")
+demo_app = typer.Typer(
+    help="Demonstrations on a fresh board (`pnyx demo`: the board; `pnyx demo health`).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(demo_app, name="demo")
 
 
 class CliError(Exception):
@@ -541,17 +549,38 @@ def serve(
     uvicorn.run(create_app(c.db), host=host, port=port, log_level="info")
 
 
-@app.command()
+@demo_app.callback()
 def demo(ctx: typer.Context) -> None:
     """A full demonstration on a fresh board: authorities, notices, witnesses, proofs, audit."""
+    if ctx.invoked_subcommand is not None:
+        return
     from webapp.demo import run_demo
 
+    c = _demo_ctx(ctx)
+    run_demo(c.board, c.keys, out, _progress)
+
+
+def _demo_ctx(ctx: typer.Context) -> Ctx:
     c = _ctx(ctx)
     if c.board.size():
         raise CliError("the demo needs an empty database")
     if c.keys.root.exists() and any(c.keys.root.iterdir()):
         raise CliError(f"the demo needs an empty key folder; {c.keys.root} is not")
-    run_demo(c.board, c.keys, out, _progress)
+    return c
+
+
+@demo_app.command("health")
+def demo_health(ctx: typer.Context) -> None:
+    """Medical records end to end on a fresh board; exits 1 if any expectation fails.
+
+    A provider, a patient, a doctor with and without consent, break glass, the
+    access log and a health credential.
+    """
+    c = _demo_ctx(ctx)
+    failed = run_health_demo(c.board, c.keys, out)
+    if failed:
+        print(f"error: {len(failed)} expectation(s) failed: {failed[0]}", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 # --------------------------------------------------------------------- main
