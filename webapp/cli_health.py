@@ -61,8 +61,8 @@ from services.health.credentials import (
     parse_fact,
 )
 from services.health.credentials import fact_request as make_fact_request
-from services.health.errors import RecordUndecryptable
-from services.health.fhir import validate_bundle
+from services.health.errors import GrantRevoked, MalformedRecord, RecordUndecryptable
+from services.health.fhir import MAX_RECORD_BYTES, validate_bundle
 from services.health.keys import PatientKeys, Pseudonym, Reader, open_release
 from services.health.messages import GRANT_PREFIX, digest, sign
 from services.health.service import HealthService
@@ -219,6 +219,30 @@ def _read_json(path: Path, what: str) -> dict[str, Any]:
     except OSError as e:
         raise HealthInputError(f"cannot read the {what} {path}: {e.strerror}") from None
     return load_document(data, what)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc = dict(pairs)
+    if len(doc) != len(pairs):
+        raise ValueError("a member name appears twice")
+    return doc
+
+
+def _read_bundle(path: Path) -> dict[str, Any]:
+    """A FHIR Bundle file: JSON with decimals (FHIR has them), no duplicate members, ≤ 2 MiB."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise HealthInputError(f"cannot read the FHIR bundle {path}: {e.strerror}") from None
+    if len(data) > 2 * MAX_RECORD_BYTES:
+        raise MalformedRecord(f"{path} is larger than {2 * MAX_RECORD_BYTES} bytes")
+    try:
+        doc = json.loads(data, object_pairs_hook=_no_duplicates)
+    except (ValueError, RecursionError) as e:
+        raise MalformedRecord(f"{path} is not JSON: {str(e)[:200]}") from None
+    if not isinstance(doc, dict):
+        raise MalformedRecord(f"{path} is not a JSON object")
+    return doc
 
 
 def _providers(board: Board) -> dict[str, str]:
@@ -429,7 +453,7 @@ def record_add(
     if (patient is None) == (card is None):
         raise HealthInputError("give the patient as --patient NAME or --card FILE (one of them)")
     signer = keys.authority(as_)
-    doc = _read_json(bundle, "FHIR bundle")
+    doc = _read_bundle(bundle)
     if card is not None:
         pcard = _read_json(card, "pseudonym card")
     else:
@@ -598,6 +622,8 @@ def revoke_cmd(
     mine = pseudonyms(board, HealthKeys(keys).patient(patient))
     if info.patient not in mine:
         raise HealthInputError("this grant is not one of this patient's grants")
+    if info.revoked is not None:
+        raise GrantRevoked(f"the grant was revoked at entry {info.revoked} already")
     revoked = service.revoke(keys.authority(gateway), mine[info.patient].revoke(grant))
     out.print(f"grant {grant} revoked at entry {revoked.revoked}")
 
@@ -661,7 +687,7 @@ def credential_issue(
     if schema not in SCHEMAS:
         raise HealthInputError(f"the request is for {schema!r}, not a health credential schema")
     if bundle is not None:
-        source = _read_json(bundle, "FHIR bundle")
+        source = _read_bundle(bundle)
         validate_bundle(source)
         found = [f for f in facts_from_bundle(source) if f.schema == schema]
         if not found:
