@@ -1,4 +1,4 @@
-"""`pnyx health ...` end to end, in-process; every bad input is one line, exit 1, board unchanged."""
+"""`pnyx health ...` end to end, in-process; a bad input is one line, exit 1, board unchanged."""
 
 from __future__ import annotations
 
@@ -224,7 +224,8 @@ def test_health_credential_issue_present_verify(cli: Cli) -> None:
         "health", "credential", "ask", "health-immunization", "--provider", "st-mary",
         "--since", "2020-01-01", "--out", "late.json",
     )  # fmt: skip
-    assert "cannot_present" in cli.fails("wallet", "present", cred["id"], "--request", "late.json").err
+    late = cli.fails("wallet", "present", cred["id"], "--request", "late.json")
+    assert "cannot_present" in late.err
     # a fact given by hand
     cli.ok(
         "credential", "request", "--issuer", "st-mary", "--schema", "health-blood-type",
