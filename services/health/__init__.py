@@ -1,7 +1,7 @@
 """Medical records: FHIR bundles encrypted per record, kept off the board; pseudonymous
 record entries, patient-signed consent, break-glass access and an access log on the board."""
 
-from services.health.blobs import HealthBlobRow
+from services.health.blobs import BLOBS
 from services.health.domain import (
     ACCESS,
     DOMAIN,
@@ -18,6 +18,7 @@ from services.health.domain import (
 
 __all__ = [
     "ACCESS",
+    "BLOBS",
     "DOMAIN",
     "EMERGENCY",
     "EMERGENCY_KEY",
@@ -28,5 +29,4 @@ __all__ = [
     "PSEUDONYM",
     "RECORD",
     "REVOKE",
-    "HealthBlobRow",
 ]

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from nacl.public import PrivateKey
-from sqlmodel import select
+from sqlalchemy import select
 
 from ledger import authorities
 from ledger.entry import key_id
 from ledger.note import Signer
-from services.health.blobs import HealthBlobRow
+from services.health.blobs import BLOBS
 from services.health.keys import PatientKeys, Pseudonym, Reader
 from services.health.service import HealthService
 from tests.kit import Kit, entry, make_kit
@@ -150,7 +150,7 @@ def make_health_kit(url: str, emergency: bool = True) -> HealthKit:
 def blobs(kit: HealthKit) -> dict[bytes, bytes]:
     """Every stored blob, by hash."""
     with kit.board.store.read() as tx:
-        return {bytes(r.sha256): bytes(r.data) for r in tx.s.exec(select(HealthBlobRow))}
+        return {bytes(h): bytes(b) for h, b in tx.s.execute(select(BLOBS.c.sha256, BLOBS.c.data))}
 
 
 def refused(
