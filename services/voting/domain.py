@@ -44,7 +44,6 @@ from ledger.entry import Entry
 from services.identity.board_data import BoardData
 from services.identity.errors import PresentationRejected
 from services.identity.presentation import verify_presentation
-from services.identity.request import Predicate
 from services.voting.ballot import (
     KEY_ID_HEX,
     PSEUDONYM_HEX,
@@ -56,6 +55,7 @@ from services.voting.ballot import (
     open_challenge,
     presentation_request,
 )
+from services.voting.election import NAME
 from services.voting.errors import (
     AlreadyVoted,
     BallotChallenged,
@@ -77,9 +77,10 @@ from services.voting.manifest import (
     Manifest,
     election_context,
     manifest_hash,
+    parse_eligibility,
 )
+from services.voting.tally import counted_tally, tally_digest
 
-NAME = "voting"
 ELECTION = "voting.election"
 TRUSTEE_COMMIT = "voting.trustee_commit"
 TRUSTEE_REVEAL = "voting.trustee_reveal"
@@ -105,7 +106,6 @@ CEREMONY, KEYED, OPENED, CLOSED, TALLIED, DECIDED = (
     "tallied",
     "decided",
 )
-TALLY_PREFIX = b"pnyx/voting/tally/v1\n"
 PARTIAL_HEX = 200
 ANSWERED = "answered"
 MAX_REASON = 200
@@ -184,15 +184,6 @@ def decryption_parameters(rec: dict[str, Any], threshold: int | None = None) -> 
 
 def shapes_of(rec: dict[str, Any]) -> list[ContestShape]:
     return [ContestShape(c.encode(), m, lo, hi) for c, m, lo, hi in rec["shapes"]]
-
-
-def tally_digest(tally: list[list[str]]) -> str:
-    """``h_T`` (§2) of the tally's ciphertexts (hex strings, contest then option order)."""
-    h = hashlib.sha256(TALLY_PREFIX)
-    for contest in tally:
-        for ct in contest:
-            h.update(bytes.fromhex(ct))
-    return h.hexdigest()
 
 
 def _box_key_ok(value: str) -> bool:
@@ -567,13 +558,8 @@ def _check_eligibility(
         return
     if not isinstance(eligibility, dict) or eligibility.keys() != {"presentation"}:
         raise NotEligible("a credential ballot's eligibility is {presentation}", "malformed")
-    cred = CredentialRule(
-        rule["issuer"],
-        rule["schema"],
-        tuple(sorted(rule["attributes"].items())),
-        tuple(_predicates(rule["predicates"])),
-        rule["date"],
-    )
+    cred = parse_eligibility(rule)
+    assert isinstance(cred, CredentialRule)
     request = presentation_request(cred, rec["id"], h_b)
     try:
         verified = verify_presentation(_board_data(view), request, eligibility["presentation"])
@@ -589,10 +575,6 @@ def _check_eligibility(
             "the presentation proves another pseudonym than the ballot's voter",
             "pseudonym_mismatch",
         )
-
-
-def _predicates(docs: list[Any]) -> list[Predicate]:
-    return [Predicate.from_json(p) for p in docs]
 
 
 def apply_ballot(entry: Entry, view: View) -> None:
@@ -627,41 +609,12 @@ def apply_challenge(entry: Entry, view: View) -> None:
 # ------------------------------------------------------------------------ tally
 
 
-def _add(a: bytes, b: bytes) -> bytes:
-    return bytes(sodium.crypto_core_ed25519_add(a, b))
-
-
-def counted_tally(view: View, rec: dict[str, Any]) -> tuple[int, list[list[str]]]:
-    """The number of counted ballots and the homomorphic sum of their option ciphertexts.
-
-    The ciphertexts come from the domain's own state, where they were written
-    only after their ballot's points were validated and its proofs verified,
-    so they are added as encodings (libsodium ``crypto_core_ed25519_add``)
-    without decoding them again.
-    """
-    widths = [m for _, m, _, _ in rec["shapes"]]
-    total = sum(widths)
-    sums: list[bytes] | None = None
-    count = 0
-    for _, cast in view.scan(f"cast/{rec['id']}/"):
-        raw = bytes.fromhex(cast["ciphertexts"])
-        parts = [raw[32 * k : 32 * k + 32] for k in range(2 * total)]
-        sums = parts if sums is None else [_add(x, y) for x, y in zip(sums, parts, strict=True)]
-        count += 1
-    if sums is None:
-        return 0, []
-    out, k = [], 0
-    for m in widths:
-        out.append([(sums[2 * (k + o)] + sums[2 * (k + o) + 1]).hex() for o in range(m)])
-        k += m
-    return count, out
-
-
 def check_tally(entry: Entry, view: View) -> None:
     b = _members(entry.body, {"election", "ballots", "tally"}, TALLY)
     rec = election_record(view, b["election"])
     _phase(rec, TALLY, CLOSED)
-    count, tally = counted_tally(view, rec)
+    widths = [m for _, m, _, _ in rec["shapes"]]
+    count, tally = counted_tally(view.scan, rec["id"], widths)
     if count == 0:
         raise TallyMismatch(f"election {rec['id']} has no counted ballot to tally")
     if b["ballots"] != count:

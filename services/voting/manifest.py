@@ -177,7 +177,8 @@ class RollRule:
 Eligibility = CredentialRule | RollRule
 
 
-def _eligibility(doc: Any) -> Eligibility:
+def parse_eligibility(doc: Any) -> Eligibility:
+    """The eligibility rule of a manifest (§1), validated."""
     if not isinstance(doc, dict) or doc.get("type") not in ("credential", "roll"):
         raise _bad('eligibility is {"type": "credential", ...} or {"type": "roll", ...}')
     if doc["type"] == "roll":
@@ -287,7 +288,7 @@ class Manifest:
             d["id"],
             _text(d["title"], "title"),
             parsed,
-            _eligibility(d["eligibility"]),
+            parse_eligibility(d["eligibility"]),
             d["revote"],
             tuple(ts),
             threshold,
