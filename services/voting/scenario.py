@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from nacl.signing import SigningKey
+
 from crypto import bbs
 from crypto.threshold import generate_box_keypair
 from ledger import authorities
@@ -30,12 +32,14 @@ from ledger.note import Signer
 from ledger.store import Store
 from services.identity import issuance
 from services.identity.board_data import BoardData
-from services.identity.domain import ISSUER_KEY, SCHEMA
+from services.identity.domain import ISSUER_KEY, SCHEMA, STATUS_LIST, status_list_body
 from services.identity.keys import issuer_key_body
 from services.identity.schema import schema_body
+from services.identity.status_list import StatusList
 from services.registry import default_registry
 from services.voting import domain as d
-from services.voting.casting import BallotBox, credential_ballot
+from services.voting.ballot import MadeBallot
+from services.voting.casting import BallotBox, credential_ballot, roll_ballot
 from services.voting.ceremony import Trustee, joint_key_body
 from services.voting.election import ElectionInfo
 from services.voting.manifest import Contest
@@ -125,6 +129,234 @@ def _random_selection(rng: random.Random, contest: Contest) -> list[int]:
     return [1 if o in chosen else 0 for o in range(m)]
 
 
+class ElectionBoard:
+    """A board set up for an election, driven step by step (the scenario's and tests' engine).
+
+    ``eligibility`` is ``"credential"`` (the e-ID of :data:`EID`; with
+    ``revocable`` a status-list schema ``eid-r`` instead) or ``"roll"`` (the
+    roll keys in :attr:`roll`).  Every ``post`` goes through the board's
+    admission; a refusal raises the domain's error.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        trustees: int = 3,
+        threshold: int = 2,
+        seed: int = 0,
+        election: str = "city-2026",
+        revote: str = "last",
+        eligibility: str = "credential",
+        revocable: bool = False,
+        roll: int = 0,
+        contests: tuple[Contest, ...] = CONTESTS,
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.election = election
+        self.contests = contests
+        self.n, self.k = trustees, threshold
+        self.board = Board(Store(url), default_registry())
+        self.log, self.root = Signer.generate(ORIGIN), Signer.generate("root")
+        self.post(
+            self.root,
+            authorities.GENESIS,
+            {
+                "origin": ORIGIN,
+                "log_key": self.log.verifier().vkey(),
+                "root": {"name": "root", "public_key": self.root.verifier().public_key.hex()},
+            },
+        )
+        self.signers: dict[str, Signer] = {"root": self.root}
+        self.official = self.authority("officials", d.OFFICIAL_ROLE)
+        self.box_signer = self.authority("ballot-box", d.BALLOT_BOX_ROLE)
+        self.issuer = self.authority(ISSUER, "issuer")
+        self.trustee_signers = [
+            self.authority(f"trustee-{j}", d.TRUSTEE_ROLE) for j in range(1, trustees + 1)
+        ]
+        self.boxes = [generate_box_keypair() for _ in range(trustees)]
+        self.sk = bbs.BLS12_381_SHA_256.keygen(
+            bytes(self.rng.getrandbits(8) for _ in range(32)), b"pnyx-demo"
+        )
+        self.post(self.issuer, ISSUER_KEY, issuer_key_body(SUITE, self.sk, ORIGIN, ISSUER))
+        self.schema = "eid-r" if revocable else "eid"
+        if revocable:
+            self.post(
+                self.issuer,
+                SCHEMA,
+                {**EID, "id": "eid-r", "revocation": "status_list", "max_validity_days": 365},
+            )
+            self.post(self.issuer, STATUS_LIST, status_list_body("eid-r-1", StatusList.empty()))
+        else:
+            self.post(self.issuer, SCHEMA, EID)
+        self.data = BoardData.from_board(self.board)
+        self.roll = [SigningKey.generate() for _ in range(roll)]
+        self.eligibility = eligibility
+        self.revote = revote
+        self.trustees: dict[int, Trustee] = {}
+        self.ballot_box = BallotBox(self.board, self.box_signer, self.log)
+        self.issued = 0
+
+    # ------------------------------------------------------------ plumbing
+
+    def entry(self, signer: Signer, kind: str, body: dict[str, Any], time: str = BEFORE) -> bytes:
+        return make_entry(kind, body, key_id(signer.verifier().public_key), signer.sign, time)
+
+    def post(self, signer: Signer, kind: str, body: dict[str, Any], time: str = BEFORE) -> int:
+        return self.board.append(self.entry(signer, kind, body, time))
+
+    def authority(self, name: str, role: str) -> Signer:
+        s = self.signers[name] = Signer.generate(name)
+        body = {"name": name, "public_key": s.verifier().public_key.hex(), "roles": [role]}
+        self.post(self.root, authorities.AUTHORITY, body)
+        return s
+
+    @property
+    def info(self) -> ElectionInfo:
+        return ElectionInfo.load(self.data, self.election)
+
+    # ----------------------------------------------------------- voters
+
+    def credential(self, values: dict[str, Any] | None = None, status: int | None = None) -> Voter:
+        """A voter's e-ID by blind issuance (an adult of district 7 unless ``values`` says)."""
+        i = self.issued
+        self.issued += 1
+        given, family = voter_name(i)
+        birth = date(
+            1950 + self.rng.randint(0, 50), self.rng.randint(1, 12), self.rng.randint(1, 28)
+        )
+        vals = {
+            "givenName": given,
+            "familyName": family,
+            "birthDate": birth.isoformat(),
+            "district": DISTRICT,
+            **(values or {}),
+        }
+        req, secrets = issuance.make_request(self.data, ISSUER, self.schema)
+        days = 365 if self.schema == "eid-r" else 30
+        issued = issuance.issue(
+            self.data,
+            ISSUER,
+            self.sk,
+            req,
+            vals,
+            ELECTION_DAY - timedelta(days=10),
+            days,
+            None if status is None else ("eid-r-1", status),
+        )
+        return Voter(
+            vals["givenName"], vals["familyName"], issuance.accept(self.data, issued, req, secrets)
+        )
+
+    def revoke(self, *indexes: int) -> None:
+        """Set the status bits of revocable credentials."""
+        self.post(
+            self.issuer,
+            STATUS_LIST,
+            status_list_body("eid-r-1", StatusList.empty().with_set(*indexes)),
+        )
+
+    # -------------------------------------------------------- the election
+
+    def manifest(self) -> dict[str, Any]:
+        adult = (ELECTION_DAY - timedelta(days=18 * 366)).isoformat()
+        eligibility: dict[str, Any]
+        if self.eligibility == "roll":
+            eligibility = {
+                "type": "roll",
+                "voters": [bytes(k.verify_key).hex() for k in self.roll],
+            }
+        else:
+            eligibility = {
+                "type": "credential",
+                "issuer": ISSUER,
+                "schema": self.schema,
+                "attributes": {"district": DISTRICT},
+                "predicates": [{"attribute": "birthDate", "op": "<=", "value": adult}],
+                "date": ELECTION_DAY.isoformat(),
+            }
+        return {
+            "version": 1,
+            "id": self.election,
+            "title": "City elections 2026",
+            "contests": [c.to_json() for c in self.contests],
+            "eligibility": eligibility,
+            "revote": self.revote,
+            "trustees": [
+                {
+                    "index": j,
+                    "key_id": key_id(s.verifier().public_key),
+                    "box": self.boxes[j - 1].public.hex(),
+                }
+                for j, s in enumerate(self.trustee_signers, start=1)
+            ],
+            "threshold": self.k,
+            "opens": OPENS,
+            "closes": CLOSES,
+        }
+
+    def create(self) -> int:
+        return self.post(self.official, d.ELECTION, self.manifest())
+
+    def ceremony(self, absent: int | None = None) -> None:
+        """Commit, reveal, complain, answer, joint key; every trustee but ``absent`` takes part."""
+        present = [j for j in range(1, self.n + 1) if j != absent]
+        self.trustees = {j: Trustee(self.election, j, self.boxes[j - 1]) for j in present}
+        for j in present:
+            self.post(
+                self.trustee_signers[j - 1],
+                d.TRUSTEE_COMMIT,
+                self.trustees[j].commit_body(self.data),
+            )
+        for j in present:
+            self.post(
+                self.trustee_signers[j - 1],
+                d.TRUSTEE_REVEAL,
+                self.trustees[j].reveal_body(self.data),
+            )
+        for j in present:
+            for body in self.trustees[j].complaint_bodies(self.data):
+                self.post(self.trustee_signers[j - 1], d.TRUSTEE_COMPLAINT, body)
+        for j in present:
+            for body in self.trustees[j].answer_bodies(self.data):
+                self.post(self.trustee_signers[j - 1], d.TRUSTEE_ANSWER, body)
+        self.post(self.official, d.JOINT_KEY, joint_key_body(self.data, self.election))
+        for j in present:
+            self.trustees[j].secret_share(self.data)
+
+    def open(self) -> int:
+        return self.post(self.official, d.OPEN, {"election": self.election}, OPENS)
+
+    def close(self) -> int:
+        return self.post(self.official, d.CLOSE, {"election": self.election}, CLOSES)
+
+    def ballot(
+        self, voter: Voter | SigningKey, selections: list[list[int]] | None = None
+    ) -> tuple[MadeBallot, dict[str, Any]]:
+        """A ballot of ``voter`` (random selections unless given) and its entry body."""
+        choice = selections or [_random_selection(self.rng, c) for c in self.contests]
+        if isinstance(voter, SigningKey):
+            return roll_ballot(self.data, voter, self.election, choice)
+        return credential_ballot(self.data, voter.record, self.election, choice)
+
+    def cast(self, body: dict[str, Any], time: str = VOTING) -> Receipt:
+        return self.ballot_box.cast(body, time)
+
+    def tally(self) -> int:
+        return self.post(self.official, d.TALLY, tally_body(self.data, self.election), AFTER)
+
+    def partial(self, j: int, bad: bool = False) -> int:
+        t = self.trustees[j]
+        if bad:
+            assert t.share is not None
+            t = Trustee(self.election, j, t.box, share=t.share + t.share)
+        return self.post(self.trustee_signers[j - 1], d.PARTIAL, t.partial_body(self.data), AFTER)
+
+    def result(self) -> tuple[int, Result]:
+        digest, result = decrypt_result(self.data, self.election)
+        return self.post(self.official, d.RESULT, result.body(self.election, digest), AFTER), result
+
+
 def run_election(
     url: str,
     *,
@@ -154,112 +386,17 @@ def run_election(
             f"{trustees} trustees, one absent and one bad, leave {honest}: the threshold "
             f"{threshold} could not be met"
         )
-    rng = random.Random(seed)
     step = progress or (lambda name, done, total: None)
-    board = Board(Store(url), default_registry())
-    log, root = Signer.generate(ORIGIN), Signer.generate("root")
-
-    def post(signer: Signer, kind: str, body: dict[str, Any], time: str) -> int:
-        leaf = make_entry(kind, body, key_id(signer.verifier().public_key), signer.sign, time)
-        return board.append(leaf)
-
-    post(
-        root,
-        authorities.GENESIS,
-        {
-            "origin": ORIGIN,
-            "log_key": log.verifier().vkey(),
-            "root": {"name": "root", "public_key": root.verifier().public_key.hex()},
-        },
-        BEFORE,
-    )
-    signers: dict[str, Signer] = {}
-
-    def authority(name: str, role: str) -> Signer:
-        s = signers[name] = Signer.generate(name)
-        body = {"name": name, "public_key": s.verifier().public_key.hex(), "roles": [role]}
-        post(root, authorities.AUTHORITY, body, BEFORE)
-        return s
-
-    official = authority("officials", d.OFFICIAL_ROLE)
-    box_signer = authority("ballot-box", d.BALLOT_BOX_ROLE)
-    issuer = authority(ISSUER, "issuer")
-    trustee_signers = [authority(f"trustee-{j}", d.TRUSTEE_ROLE) for j in range(1, trustees + 1)]
-
-    # the e-ID issuer, its key and schema; the voters' credentials (blind issuance)
-    sk = bbs.BLS12_381_SHA_256.keygen(bytes(rng.getrandbits(8) for _ in range(32)), b"demo")
-    post(issuer, ISSUER_KEY, issuer_key_body(SUITE, sk, ORIGIN, ISSUER), BEFORE)
-    post(issuer, SCHEMA, EID, BEFORE)
-    data = BoardData.from_board(board)
-    people: list[Voter] = []
+    eb = ElectionBoard(url, trustees=trustees, threshold=threshold, seed=seed, election=election)
+    rng = eb.rng
+    people = []
     for i in range(voters):
-        given, family = voter_name(i)
-        birth = date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28))
-        values = {
-            "givenName": given,
-            "familyName": family,
-            "birthDate": birth.isoformat(),
-            "district": DISTRICT,
-        }
-        req, secrets = issuance.make_request(data, ISSUER, "eid")
-        issued = issuance.issue(
-            data, ISSUER, sk, req, values, ELECTION_DAY - timedelta(days=10), 30, None
-        )
-        people.append(Voter(given, family, issuance.accept(data, issued, req, secrets)))
+        people.append(eb.credential())
         step("credentials", i + 1, voters)
-
-    # the manifest
-    boxes = [generate_box_keypair() for _ in range(trustees)]
-    adult = (ELECTION_DAY - timedelta(days=18 * 366)).isoformat()
-    manifest = {
-        "version": 1,
-        "id": election,
-        "title": "City elections 2026",
-        "contests": [c.to_json() for c in CONTESTS],
-        "eligibility": {
-            "type": "credential",
-            "issuer": ISSUER,
-            "schema": "eid",
-            "attributes": {"district": DISTRICT},
-            "predicates": [{"attribute": "birthDate", "op": "<=", "value": adult}],
-            "date": ELECTION_DAY.isoformat(),
-        },
-        "revote": "last",
-        "trustees": [
-            {
-                "index": j,
-                "key_id": key_id(s.verifier().public_key),
-                "box": boxes[j - 1].public.hex(),
-            }
-            for j, s in enumerate(trustee_signers, start=1)
-        ],
-        "threshold": threshold,
-        "opens": OPENS,
-        "closes": CLOSES,
-    }
-    post(official, d.ELECTION, manifest, BEFORE)
-
-    # the trustee ceremony over the board
-    present = [j for j in range(1, trustees + 1) if j != absent]
-    ts = {j: Trustee(election, j, boxes[j - 1]) for j in present}
-    for j in present:
-        post(trustee_signers[j - 1], d.TRUSTEE_COMMIT, ts[j].commit_body(data), BEFORE)
-    for j in present:
-        post(trustee_signers[j - 1], d.TRUSTEE_REVEAL, ts[j].reveal_body(data), BEFORE)
-        step("ceremony", j, trustees)
-    for j in present:
-        for body in ts[j].complaint_bodies(data):
-            post(trustee_signers[j - 1], d.TRUSTEE_COMPLAINT, body, BEFORE)
-    for j in present:
-        for body in ts[j].answer_bodies(data):
-            post(trustee_signers[j - 1], d.TRUSTEE_ANSWER, body, BEFORE)
-    post(official, d.JOINT_KEY, joint_key_body(data, election), BEFORE)
-    for j in present:
-        ts[j].secret_share(data)
-    post(official, d.OPEN, {"election": election}, OPENS)
-
-    # voting: challenges, re-votes, the last ballot counts
-    box = BallotBox(board, box_signer, log)
+    eb.create()
+    eb.ceremony(absent)
+    step("ceremony", 1, 1)
+    eb.open()
     n_challenges = voters // 5 if challenges is None else challenges
     n_revotes = voters // 5 if revotes is None else revotes
     challengers = set(rng.sample(range(voters), min(n_challenges, voters)))
@@ -268,41 +405,26 @@ def run_election(
     receipts: list[Receipt] = []
     for i, person in enumerate(people):
         if i in challengers:
-            made, _ = credential_ballot(
-                data, person.record, election, [_random_selection(rng, c) for c in CONTESTS]
-            )
-            box.challenge(made, VOTING)
-        rounds = 2 if i in revoters else 1
-        for _ in range(rounds):
-            choice = [_random_selection(rng, c) for c in CONTESTS]
-            _, body = credential_ballot(data, person.record, election, choice)
-            receipts.append(box.cast(body, VOTING))
+            made, _ = eb.ballot(person)
+            eb.ballot_box.challenge(made, VOTING)
+        for _ in range(2 if i in revoters else 1):
+            choice = [_random_selection(rng, c) for c in eb.contests]
+            _, body = eb.ballot(person, choice)
+            receipts.append(eb.cast(body))
         final.append(choice)
         step("votes", i + 1, voters)
-    post(official, d.CLOSE, {"election": election}, CLOSES)
-
-    # tally, partial decryptions (one bad, one trustee absent), result
-    post(official, d.TALLY, tally_body(data, election), AFTER)
-    info = ElectionInfo.load(data, election)
-    for j in present:
-        t = ts[j]
-        if j == bad:
-            assert t.share is not None
-            wrong = Trustee(election, j, t.box, share=t.share + t.share)
-            body = wrong.partial_body(data)
-        else:
-            body = t.partial_body(data)
-        post(trustee_signers[j - 1], d.PARTIAL, body, AFTER)
+    eb.close()
+    eb.tally()
+    for j in sorted(eb.trustees):
+        eb.partial(j, bad=j == bad)
         step("decryption", j, trustees)
-    digest, result = decrypt_result(data, election)
-    post(official, d.RESULT, result.body(election, digest), AFTER)
+    _, result = eb.result()
     intended = [
         [sum(f[c][o] for f in final) for o in range(len(contest.choices))]
-        for c, contest in enumerate(CONTESTS)
+        for c, contest in enumerate(eb.contests)
     ]
-    assert info.id == election
     return ScenarioResult(
-        board,
+        eb.board,
         election,
         intended,
         result.totals,
@@ -313,6 +435,6 @@ def run_election(
         revotes=len(revoters),
         absent=absent,
         bad=bad,
-        signers={**signers, "root": root},
-        log=log,
+        signers=eb.signers,
+        log=eb.log,
     )
