@@ -1412,12 +1412,14 @@ class _Verifier:
             vk = self.vks[j - 1]
             for c, (row, prow) in enumerate(zip(cts, parsed, strict=True)):
                 for o, (ct, p) in enumerate(zip(row, prow, strict=True)):
-                    out = (
-                        combine_partial_decryptions(params, {j: vk}, ct, [p])
-                        if not reason
-                        else None
-                    )
-                    if out is not None and out.rejected:
+                    if reason:
+                        break
+                    try:
+                        out = combine_partial_decryptions(params, {j: vk}, ct, [p])
+                        bad = bool(out.rejected)
+                    except ThresholdError:
+                        bad = True
+                    if bad:
                         reason = f"contest {c} option {o}: the decryption proof does not verify"
             if reason:
                 self.invalid_partials[j] = reason
