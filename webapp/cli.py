@@ -39,6 +39,7 @@ from services.notices import PUBLISH, notice_body
 from services.registry import default_registry
 from webapp.cli_health import health_app, run_health_demo
 from webapp.cli_identity import credential_app, issuer_app, verify_app, wallet_app
+from webapp.cli_verify_election import verify_election
 from webapp.keystore import KeyError_, KeyStore
 
 DEFAULT_DB = "sqlite:///pnyx.db"
@@ -70,6 +71,7 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(credential_app, name="credential")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(verify_app, name="verify")
+verify_app.command("election")(verify_election)
 app.add_typer(health_app, name="health")
 demo_app = typer.Typer(
     help="Demonstrations on a fresh board (`pnyx demo`: the board; `pnyx demo health`).",

@@ -536,6 +536,7 @@ class _Verifier:
         self.used: list[int] | None = None
         self.totals: list[list[int]] | None = None
         self.challenged_trackers: list[str] = []
+        self.missing: set[str] = set()
 
     # ------------------------------------------------------------ V1
 
@@ -546,6 +547,7 @@ class _Verifier:
             f.fail("V1", "record", "the record is not a JSON object")
             return False
         missing = [m for m in TOP_MEMBERS if m not in r]
+        self.missing.update(missing)
         for m in missing:
             f.fail("V1", m, "required member is missing", INCOMPLETE)
         extra = sorted(set(r) - set(TOP_MEMBERS))
@@ -587,6 +589,7 @@ class _Verifier:
         if isinstance(ee, dict):
             for name in (*SINGLE, *MULTI):
                 if name not in ee:
+                    self.missing.add(f"election_entries.{name}")
                     f.fail(
                         "V1", f"election_entries.{name}", "required member is missing", INCOMPLETE
                     )
@@ -1545,29 +1548,57 @@ class _Verifier:
 
     # ------------------------------------------------------------ all
 
+    @staticmethod
+    def _needs(step: str, entries: set[str]) -> set[str]:
+        """The record members a step needs (docs/election-record.md §4: not run without them)."""
+        n = int(step[1:])
+        if n == 2:
+            return {"board"}
+        if n in (3, 6):
+            return {"checkpoints"}
+        if n == 4:
+            return {"checkpoints", "consistency"}
+        if n == 5:
+            return {"checkpoints", "board"}
+        return entries | ({"summary"} if n == 19 else set())
+
     def run(self) -> Report:
         self.v1_shape()
         if not isinstance(self.record, dict):
             for step in list(STEPS)[1:]:
                 self.f.skip(step, "the record is not a JSON object")
             return self.f.report(None)
-        self.v2_log_key()
-        self.v3_checkpoints()
-        self.v4_consistency()
-        self.v5_cosignatures()
-        self.v6_inclusion()
-        self.v7_entries()
-        self.v8_sections()
-        self.v9_manifest()
-        self.v10_ceremony()
-        self.v11_joint_key()
-        self.v12_phases()
-        self.v13_ballots()
-        self.v14_v15_challenges_and_counted_set()
-        self.v16_tally()
-        self.v17_partials()
-        self.v18_result()
-        self.v19_summary()
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ("V2", self.v2_log_key),
+            ("V3", self.v3_checkpoints),
+            ("V4", self.v4_consistency),
+            ("V5", self.v5_cosignatures),
+            ("V6", self.v6_inclusion),
+            ("V7", self.v7_entries),
+            ("V8", self.v8_sections),
+            ("V9", self.v9_manifest),
+            ("V10", self.v10_ceremony),
+            ("V11", self.v11_joint_key),
+            ("V12", self.v12_phases),
+            ("V13", self.v13_ballots),
+            ("V14", self.v14_v15_challenges_and_counted_set),
+            ("V16", self.v16_tally),
+            ("V17", self.v17_partials),
+            ("V18", self.v18_result),
+            ("V19", self.v19_summary),
+        ]
+        entries = {
+            m
+            for m in self.missing
+            if m in ("board", "eligibility", "other") or m.startswith("election_entries")
+        }
+        for step, run in steps:
+            lacking = sorted(self._needs(step, entries) & self.missing)
+            if lacking:
+                for s in ("V14", "V15") if step == "V14" else (step,):
+                    self.f.skip(s, f"the record lacks {', '.join(lacking)}")
+                continue
+            run()
         return self.f.report(self.election)
 
 
