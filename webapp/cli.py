@@ -40,6 +40,7 @@ from services.registry import default_registry
 from webapp.cli_health import health_app, run_health_demo
 from webapp.cli_identity import credential_app, issuer_app, verify_app, wallet_app
 from webapp.cli_verify_election import verify_election
+from webapp.cli_voting import ballot_app, demo_election, election_app, trustee_app, vote
 from webapp.keystore import KeyError_, KeyStore
 
 DEFAULT_DB = "sqlite:///pnyx.db"
@@ -73,12 +74,17 @@ app.add_typer(wallet_app, name="wallet")
 app.add_typer(verify_app, name="verify")
 verify_app.command("election")(verify_election)
 app.add_typer(health_app, name="health")
+app.add_typer(election_app, name="election")
+app.add_typer(trustee_app, name="trustee")
+app.add_typer(ballot_app, name="ballot")
+app.command("vote")(vote)
 demo_app = typer.Typer(
-    help="Demonstrations on a fresh board (`pnyx demo`: the board; `pnyx demo health`).",
+    help="Demonstrations (`pnyx demo`: the board; `pnyx demo health`; `pnyx demo election`).",
     invoke_without_command=True,
     no_args_is_help=False,
 )
 app.add_typer(demo_app, name="demo")
+demo_app.command("election")(demo_election)
 
 
 class CliError(Exception):
