@@ -23,6 +23,8 @@ system-deps:
 run: install
 	rm -rf $(DEMO)
 	$(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys demo
+	$(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys demo election \
+		--voters 50 --trustees 4 --threshold 2 --out $(DEMO)/election-record.json
 	$(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys serve --host 127.0.0.1 --port 8000
 
 lint: install
