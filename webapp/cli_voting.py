@@ -641,7 +641,16 @@ def election_publish(
     with _step("combining the partial decryptions"):
         index, result = publish_result(board, keys, election, as_)
     if as_json:
-        _emit({"election": election, "index": index, **result.body(election, "")} | {"tally": None})
+        _emit(
+            {
+                "election": election,
+                "index": index,
+                "ballots": result.ballots,
+                "totals": result.totals,
+                "used": result.used,
+                "excluded": result.excluded,
+            }
+        )
         return
     out.print(_totals_table(manifest_of(board, election), result.totals))
     for x in result.excluded:
@@ -955,7 +964,8 @@ class DemoVoter:
     family: str
     record: dict[str, Any] = field(repr=False)
     intended: list[list[int]] = field(default_factory=list)
-    ballots: list[str] = field(default_factory=list)
+    cast: list[MadeBallot] = field(default_factory=list, repr=False)
+    """The ballots cast, with their nonces (the voter's secrets: never posted)."""
     challenged: list[MadeBallot] = field(default_factory=list, repr=False)
 
 
@@ -1193,7 +1203,7 @@ class ElectionDemo:
                     p.intended = self._selection()
                     made, body = credential_ballot(data, p.record, DEMO_ELECTION, p.intended)
                     receipts.append(box.cast(body, self.voting))
-                    p.ballots.append(made.hash.hex())
+                    p.cast.append(made)
                 advance(i + 1)
         cast_n = len(receipts)
         out.print(
@@ -1201,7 +1211,7 @@ class ElectionDemo:
             f"the last counts), {len(challengers)} ballots challenged"
         )
         checks = [check_receipt(r.to_json(), board) for r in receipts]
-        last = {p.ballots[-1] for p in people}
+        last = {p.cast[-1].hash.hex() for p in people}
         self.expect(
             all(c.counted == (r.ballot in last) for c, r in zip(checks, receipts, strict=True)),
             "every receipt checks against the board; exactly the last ballots are counted",
