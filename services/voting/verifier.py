@@ -911,7 +911,7 @@ class _Verifier:
             )
             return
         lo, hi = first.index, last.index
-        for it in self.board_items + self.eligibility_items:
+        for it in self.eligibility_items:
             if it.index > hi:
                 f.fail("V8", it.name, "after the election's result")
         for it in self.other_items:
