@@ -1,4 +1,4 @@
-"""``pnyx election | trustee | vote | ballot``: e-voting on the board (docs/voting.md §10).
+"""``pnyx election | trustee | vote | ballot``: e-voting on the board (docs/voting.md §11).
 
 - ``pnyx election create MANIFEST --as OFFICIAL [--trustee NAME|CARD ...]`` — post the
   manifest (``voting.election``); ``--trustee`` fills its trustees from the trustees'
