@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from ledger.entry import canonical
 from ledger.note import Signer
-from services.voting.scenario import VOTING
+from services.voting.record import export_record
+from services.voting.scenario import VOTING, ElectionBoard
 from services.voting.verifier import Report, verify_record
 from tests.services.voting.test_record import Built, build_election
 from tests.webapp.conftest import Cli
@@ -408,3 +409,35 @@ def test_command_exit_codes(built: Built, cli: Cli, tmp_path: Path) -> None:
     r = cli.raw("verify", "election", str(path), "--vkey", built.vkey)
     assert r.code == 1
     assert r.err.startswith("error: ") and "Traceback" not in r.err
+
+
+def test_a_roll_election(tmp_path: Path) -> None:
+    eb = ElectionBoard(
+        f"sqlite:///{tmp_path / 'roll.db'}", trustees=2, threshold=2, eligibility="roll", roll=3
+    )
+    eb.create()
+    eb.ceremony()
+    eb.open()
+    for key in eb.roll:
+        eb.cast(eb.ballot(key)[1])
+    eb.close()
+    eb.tally()
+    eb.partial(1)
+    eb.partial(2)
+    eb.result()
+    eb.board.sign_checkpoint(eb.log)
+    record = export_record(eb.board, eb.election)
+    vkey = eb.board.log_verifier().vkey()
+    assert record["eligibility"] == []
+    report = verify_record(copy.deepcopy(record), vkey, workers=1)
+    assert report.status == "valid", report.findings
+    assert report.step("V13").checked == 3
+
+    def forge(doc: dict[str, Any]) -> None:
+        sig = doc["body"]["eligibility"]["signature"]
+        doc["body"]["eligibility"]["signature"] = flip_hex(sig, 3)
+
+    edit(ee("ballots", 1), forge)(record)
+    report = verify_record(record, vkey, workers=1)
+    assert report.status == "invalid"
+    assert any("roll signature" in f.detail for f in report.step("V13").findings)

@@ -1,0 +1,442 @@
+"""E-voting benchmark: casting and checking a ballot, tally and decryption, the record verifier.
+
+Run as ``.venv/bin/python benchmarks/voting.py`` (``--quick``: 10³ ballots in
+the verified election and fewer repetitions). Every row is printed beside its
+floor, measured in the same run.
+
+Rows (a ballot of one contest, 3 options, pick at most 1 — the shape of
+docs/crypto.md §7 and of the ElectionGuard anchor in MEASUREMENTS.md):
+
+- **cast**: what the voter's client does — encrypt and prove the contest, then
+  the roll signature (roll election) or the BBS presentation with the ballot
+  hash as its nonce and the election id as the pseudonym context (credential
+  election);
+- **check**: the board's admission of the ``voting.ballot`` entry — decoding,
+  the entry's signature, the domain's checks (phase, time, replay, re-vote,
+  contest proofs, eligibility) and the SQLite write of the entry, its tree
+  nodes and state — with the roll signature, then with the presentation;
+  and the same check as the record verifier makes it (no database);
+- **tally + threshold decryption** of 10³ and 10⁴ ballots: the homomorphic sum
+  of their option ciphertexts, then 3 trustees of 5 (k = 3) each post a
+  partial decryption with its proof for each tally ciphertext, the
+  combination checks them and interpolates, and the discrete log;
+- **pnyx verify election** on the record of an election of 10⁴ ballots, the
+  command run as a separate process on every core (2 here).
+
+The floor of a row is the cost of its group operations alone: edwards25519
+scalar multiplications counted by wrapping libsodium (the method of
+benchmarks/ballot_crypto.py: variable-base × t_var + fixed-base × t_fixed +
+point validations × t_valid; additions × t_add for the sums) plus, for the
+presentation, the BLS12-381 pairing-product checks counted by wrapping the
+curve backend × t_pair (2 pairs). The unit costs are measured in the same run
+before and after the rows. The verifier's floor is the per-ballot floor ×
+ballots / cores.
+
+**How the 10⁴-ballot election is built.** Blind issuance of 10⁴ e-IDs would
+dominate the run without measuring anything the issue asks for, so 10⁴/10
+voters each receive one credential (blind issuance, as in the demo) and cast
+10 ballots each under the ``last`` re-vote rule. Each ballot carries its own
+presentation (fresh BBS proof, the ballot's hash as its nonce), its own
+contest proofs and its own entry signature, so the board and the verifier do
+for every one of the 10⁴ ballots exactly the work a ballot of a distinct voter
+costs; only the counted set is smaller (one per voter). The voters' ballots
+are made in a process pool (each child reads the board's state itself) and
+posted in batches of 250 (one transaction each). The tally rows sum the
+ciphertexts of the first 10³ and of all 10⁴ ballots of that election, i.e.
+the tally of 10³ or 10⁴ counted ballots.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import nacl.bindings as sodium  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from benchmarks.ballot_crypto import Units, count_calls, measure_units  # noqa: E402
+from crypto.bbs.backend import get_backend  # noqa: E402
+from crypto.dlog import DiscreteLogTable  # noqa: E402
+from crypto.elgamal import Ciphertext  # noqa: E402
+from crypto.group import Point  # noqa: E402
+from crypto.threshold import (  # noqa: E402
+    CeremonyParameters,
+    combine_partial_decryptions,
+    partial_decrypt,
+)
+from ledger.board import Board  # noqa: E402
+from ledger.entry import Entry  # noqa: E402
+from ledger.store import Store  # noqa: E402
+from services.identity.board_data import BoardData  # noqa: E402
+from services.registry import default_registry  # noqa: E402
+from services.voting.casting import credential_ballot  # noqa: E402
+from services.voting.manifest import Contest  # noqa: E402
+from services.voting.record import write_record  # noqa: E402
+from services.voting.scenario import VOTING, ElectionBoard, Voter  # noqa: E402
+from services.voting.verifier import _BallotJob, _check_ballots  # noqa: E402
+
+CONTEST = (Contest("mayor", "Mayor", ("Alice", "Bob", "Carol"), 0, 1, False),)
+CORES = os.cpu_count() or 1
+console = Console(highlight=False)
+
+
+def _median(fn: Callable[[], object], reps: int) -> tuple[float, float]:
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), min(times)
+
+
+def _pairing_unit(reps: int) -> float:
+    b = get_backend()
+    g1, g2 = b.g1_generator(), b.g2_generator()
+    p = b.g1_mul(g1, 12345)
+    pairs = [(p, g2), (b.g1_neg(p), g2)]
+    return _median(lambda: b.pairing_check(pairs), reps)[0]
+
+
+def count_pairings(fn: Callable[[], object]) -> int:
+    """Run ``fn`` once with the curve backend's pairing checks counted."""
+    backend = get_backend()
+    cls = type(backend)
+    original = cls.pairing_check
+    count = 0
+
+    def counted(self: Any, pairs: Any) -> bool:
+        nonlocal count
+        count += 1
+        return bool(original(self, pairs))
+
+    cls.pairing_check = counted  # type: ignore[method-assign]
+    try:
+        fn()
+    finally:
+        cls.pairing_check = original  # type: ignore[method-assign]
+    return count
+
+
+def _floor(c: Counter[str], pairings: int, u: Units, t_pair: float) -> float:
+    mults = (
+        c["crypto_scalarmult_ed25519_noclamp"] * u.var
+        + c["crypto_scalarmult_ed25519_base_noclamp"] * u.fixed
+        + c["crypto_core_ed25519_is_valid_point"] * u.valid
+    )
+    if not mults and not pairings:
+        return (c["crypto_core_ed25519_add"] + c["crypto_core_ed25519_sub"]) * u.add
+    return mults + pairings * t_pair
+
+
+def _units(reps: int) -> tuple[Units, float]:
+    return measure_units(max(200, reps * 20)), _pairing_unit(max(10, reps))
+
+
+def _mean_units(a: tuple[Units, float], b: tuple[Units, float]) -> tuple[Units, float]:
+    ua, ub = a[0], b[0]
+    return (
+        Units(
+            (ua.var + ub.var) / 2,
+            (ua.fixed + ub.fixed) / 2,
+            (ua.valid + ub.valid) / 2,
+            (ua.add + ub.add) / 2,
+        ),
+        (a[1] + b[1]) / 2,
+    )
+
+
+Row = tuple[str, float, float, str, str]
+"""(operation, median s, floor s, counts, target)."""
+
+
+def _fmt(s: float) -> str:
+    return f"{s * 1e3:.2f} ms" if s < 1 else f"{s:.2f} s"
+
+
+# ------------------------------------------------------------------ per ballot
+
+
+def per_ballot(tmp: Path, reps: int) -> list[Row]:
+    rows: list[Row] = []
+    before = _units(reps)
+    roll = ElectionBoard(
+        f"sqlite:///{tmp / 'roll.db'}",
+        trustees=3,
+        threshold=2,
+        eligibility="roll",
+        roll=reps + 2,
+        contests=CONTEST,
+    )
+    roll.create()
+    roll.ceremony()
+    roll.open()
+    cred = ElectionBoard(f"sqlite:///{tmp / 'cred.db'}", trustees=3, threshold=2, contests=CONTEST)
+    voter = cred.credential()
+    cred.create()
+    cred.ceremony()
+    cred.open()
+    sel = [[0, 1, 0]]
+    keys = iter(roll.roll)
+    t_cast_roll, _ = _median(lambda: roll.ballot(next(keys), sel), reps)
+    t_cast_cred, _ = _median(lambda: cred.ballot(voter, sel), reps)
+    roll_leaves = [
+        roll.ballot_box.entry("voting.ballot", roll.ballot(k, sel)[1], VOTING) for k in roll.roll
+    ]
+    cred_leaves = [
+        cred.ballot_box.entry("voting.ballot", cred.ballot(voter, sel)[1], VOTING)
+        for _ in range(reps + 2)
+    ]
+    it_roll, it_cred = iter(roll_leaves), iter(cred_leaves)
+    t_check_roll, _ = _median(lambda: roll.board.append(next(it_roll)), reps)
+    t_check_cred, _ = _median(lambda: cred.board.append(next(it_cred)), reps)
+
+    def verifier_job(eb: ElectionBoard, leaf: bytes) -> Callable[[], object]:
+        from services.voting.record import export_record  # a record for its snapshot
+
+        eb.board.sign_checkpoint(eb.log)
+        rec = export_record(eb.board, eb.election)
+        from services.voting.verifier import _Verifier
+
+        v = _Verifier(rec, eb.board.log_verifier().vkey(), 1, None)
+        v.v1_shape()
+        v.v7_entries()
+        v.v9_manifest()
+        v.v10_ceremony()
+        v.v11_joint_key()
+        assert v.manifest_body is not None and v.h_c is not None and v.key is not None
+        epoch = max(v.snapshots)
+        job = _BallotJob(
+            v.manifest_body,
+            v.h_c,
+            v.key.to_bytes(),
+            {epoch: v.snapshots[epoch]},
+            [(0, 0, leaf, None, epoch)],
+        )
+
+        def run() -> object:
+            (res,) = _check_ballots(job)
+            assert res.valid, res.problems
+            return res
+
+        return run
+
+    vr = verifier_job(roll, roll_leaves[-1])
+    vc = verifier_job(cred, cred_leaves[-1])
+    t_ver_roll, _ = _median(vr, reps)
+    t_ver_cred, _ = _median(vc, reps)
+    c_roll = count_calls(vr)
+    c_cred = count_calls(vc)
+    p_cred = count_pairings(vc)
+    c_cast = count_calls(lambda: roll.ballot(roll.roll[0], sel))
+    after = _units(reps)
+    u, t_pair = _mean_units(before, after)
+    f_roll = _floor(c_roll, 0, u, t_pair)
+    f_cred = _floor(c_cred, p_cred, u, t_pair)
+    f_cast = _floor(c_cast, 0, u, t_pair)
+
+    def counts(c: Counter[str], p: int) -> str:
+        return (
+            f"var {c['crypto_scalarmult_ed25519_noclamp']}, "
+            f"fixed {c['crypto_scalarmult_ed25519_base_noclamp']}, "
+            f"valid {c['crypto_core_ed25519_is_valid_point']}, pairing checks {p}"
+        )
+
+    rows += [
+        ("cast: encrypt + prove + roll signature", t_cast_roll, f_cast, counts(c_cast, 0), ""),
+        ("cast: encrypt + prove + presentation", t_cast_cred, f_cast, "(+ BBS proof)", ""),
+        (
+            "check on the board, roll eligibility",
+            t_check_roll,
+            f_roll,
+            counts(c_roll, 0),
+            "≤ 3.5 ms",
+        ),
+        (
+            "check on the board, presentation",
+            t_check_cred,
+            f_cred,
+            counts(c_cred, p_cred),
+            "≤ 7.5 ms",
+        ),
+        ("check in the record verifier, roll", t_ver_roll, f_roll, "", "≤ 3.5 ms"),
+        ("check in the record verifier, presentation", t_ver_cred, f_cred, "", "≤ 7.5 ms"),
+    ]
+    console.print(
+        f"units: var {u.var * 1e6:.1f} µs, fixed {u.fixed * 1e6:.1f} µs, "
+        f"valid {u.valid * 1e6:.1f} µs, add {u.add * 1e6:.1f} µs, "
+        f"pairing check (2 pairs) {t_pair * 1e3:.2f} ms ({get_backend().name})"
+    )
+    return rows
+
+
+# ------------------------------------------------------------------ the election
+
+
+_CHILD: dict[str, Any] = {}
+
+
+def _child_init(url: str) -> None:
+    _CHILD["data"] = BoardData.from_board(Board(Store(url), default_registry()))
+
+
+def _make_bodies(args: tuple[str, list[dict[str, Any]], list[list[list[int]]]]) -> list[Any]:
+    election, records, choices = args
+    data = _CHILD["data"]
+    return [
+        credential_ballot(data, r, election, c)[1] for r, c in zip(records, choices, strict=True)
+    ]
+
+
+def build_election(url: str, ballots: int, per_voter: int = 10) -> ElectionBoard:
+    """A credential election of ``ballots`` ballots: ballots/per_voter voters, re-votes."""
+    eb = ElectionBoard(url, trustees=5, threshold=3, contests=CONTEST)
+    voters: list[Voter] = [eb.credential() for _ in range(max(1, ballots // per_voter))]
+    eb.create()
+    eb.ceremony()
+    eb.open()
+    order = [voters[i % len(voters)] for i in range(ballots)]
+    choices = [[[1 if o == i % 3 else 0 for o in range(3)]] for i in range(ballots)]
+    batch = 250
+    jobs = [
+        (eb.election, [v.record for v in order[a : a + batch]], choices[a : a + batch])
+        for a in range(0, ballots, batch)
+    ]
+    with ProcessPoolExecutor(CORES, initializer=_child_init, initargs=(url,)) as pool:
+        for k, bodies in enumerate(pool.map(_make_bodies, jobs)):
+            eb.ballot_box.cast_many(bodies, VOTING)
+            console.print(f"  cast {min(ballots, (k + 1) * batch)} / {ballots}", end="\r")
+    console.print()
+    eb.close()
+    eb.tally()
+    for j in (1, 2, 3, 4, 5):
+        eb.partial(j)
+    eb.result()
+    eb.board.sign_checkpoint(eb.log)
+    return eb
+
+
+def tally_rows(eb: ElectionBoard, reps: int) -> list[Row]:
+    """Sum the option ciphertexts of 10³ and of all ballots, decrypt with 3 of 5 trustees."""
+    cts: list[list[bytes]] = []
+    for lo in range(0, eb.board.size(), 1000):
+        for _, leaf in eb.board.entries(lo, lo + 1000, "voting.ballot"):
+            hexed = Entry.from_leaf(leaf).body["ballot"]["contests"][0]
+            raw = bytes.fromhex(hexed[: 3 * 128])
+            cts.append([raw[64 * o : 64 * o + 64] for o in range(3)])
+    info = eb.info
+    assert info.context is not None
+    params = CeremonyParameters(info.context, 3, 5)
+    shares = {j: eb.trustees[j].share for j in (1, 2, 3)}
+    keys = eb.board.state("voting", f"keys/{eb.election}")["verification_keys"]
+    vks = {j: Point.from_bytes(bytes.fromhex(keys[j - 1])) for j in (1, 2, 3)}
+    rows: list[Row] = []
+    for n in sorted({min(1000, len(cts)), len(cts)}):
+        subset = cts[:n]
+        table = DiscreteLogTable(n)
+
+        def tally_and_decrypt(subset: list[list[bytes]] = subset, table: Any = table) -> Any:
+            parts = [[c[:32], c[32:]] for c in subset[0]]
+            for ballot in subset[1:]:
+                for o in range(3):
+                    a, b = parts[o]
+                    parts[o] = [
+                        sodium.crypto_core_ed25519_add(a, ballot[o][:32]),
+                        sodium.crypto_core_ed25519_add(b, ballot[o][32:]),
+                    ]
+            totals = []
+            for o in range(3):
+                ct = Ciphertext.from_bytes(parts[o][0] + parts[o][1])
+                partials = [
+                    partial_decrypt(params, j, s, ct) for j, s in shares.items() if s is not None
+                ]
+                out = combine_partial_decryptions(params, vks, ct, partials)
+                totals.append(table.log(out.plaintext))
+            return totals
+
+        before = _units(reps)
+        t, _ = _median(tally_and_decrypt, max(1, reps // 4))
+        c = count_calls(tally_and_decrypt)  # the decryption's group operations
+        after = _units(reps)
+        u, t_pair = _mean_units(before, after)
+        # the sum's additions are direct libsodium calls: 2 points × 3 options per ballot
+        adds = c["crypto_core_ed25519_add"] + c["crypto_core_ed25519_sub"] + 6 * (n - 1)
+        floor = _floor(c, 0, u, t_pair) + adds * u.add
+        rows.append(
+            (
+                f"tally + 3-of-5 decryption, {n:,} ballots",
+                t,
+                floor,
+                f"adds {adds}, var {c['crypto_scalarmult_ed25519_noclamp']}, "
+                f"fixed {c['crypto_scalarmult_ed25519_base_noclamp']}",
+                "",
+            )
+        )
+    return rows
+
+
+def verify_row(eb: ElectionBoard, tmp: Path, per_ballot_floor: float, ballots: int) -> Row:
+    path = tmp / "record.json"
+    write_record(eb.board, eb.election, path)
+    vkey = eb.board.log_verifier().vkey()
+    pnyx = REPO / ".venv" / "bin" / "pnyx"
+    cmd = [str(pnyx), "verify", "election", str(path), "--vkey", vkey]
+    t = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - t
+    status = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
+    console.print(f"  pnyx verify election: exit {done.returncode}: {status}")
+    size = path.stat().st_size
+    return (
+        f"pnyx verify election, {ballots:,} ballots ({size / 1e6:.0f} MB record)",
+        elapsed,
+        per_ballot_floor * ballots / CORES,
+        f"{CORES} cores, exit {done.returncode}",
+        "≤ 60 s on 2 cores",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10³ ballots, fewer repetitions")
+    ap.add_argument("--ballots", type=int, default=None, help="ballots of the verified election")
+    args = ap.parse_args(argv)
+    reps = 5 if args.quick else 15
+    ballots = args.ballots or (1000 if args.quick else 10_000)
+    with tempfile.TemporaryDirectory(prefix="pnyx-bench-voting-") as d:
+        tmp = Path(d)
+        console.print("per ballot …")
+        rows = per_ballot(tmp, reps)
+        ballot_floor = next(r[2] for r in rows if r[0] == "check on the board, presentation")
+        console.print(f"building an election of {ballots:,} ballots …")
+        t = time.perf_counter()
+        eb = build_election(f"sqlite:///{tmp / 'election.db'}", ballots)
+        console.print(f"  built in {time.perf_counter() - t:.1f} s")
+        rows += tally_rows(eb, reps)
+        rows += [verify_row(eb, tmp, ballot_floor, ballots)]
+    table = Table(title=f"e-voting ({CORES} cores, medians)")
+    for col in ("operation", "time", "floor", "ratio", "counts", "target"):
+        table.add_column(col)
+    for name, t, floor, counts, target in rows:
+        table.add_row(
+            name, _fmt(t), _fmt(floor), f"{t / floor:.2f}" if floor else "-", counts, target
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
