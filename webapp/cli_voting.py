@@ -1289,8 +1289,8 @@ def run_election_demo(
     console: Console,
     *,
     voters: int = 50,
-    trustees: int = 3,
-    threshold: int = 1,
+    trustees: int = 4,
+    threshold: int = 2,
     seed: int = 0,
     record: Path | None = None,
 ) -> DemoOutcome:
