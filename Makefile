@@ -41,6 +41,8 @@ bench: install
 	$(BIN)/python benchmarks/ballot_crypto.py
 	$(BIN)/python benchmarks/credentials_backends.py
 	$(BIN)/python benchmarks/credentials.py
+	$(BIN)/python benchmarks/health.py
+	$(BIN)/python benchmarks/voting.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
