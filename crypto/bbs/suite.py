@@ -293,12 +293,19 @@ def proof_to_octets(backend: CurveBackend, proof: Proof) -> bytes:
     )
 
 
+MAX_HIDDEN_MESSAGES: Final = 1024
+"""A decoding bound, not the draft's: each hidden message costs the verifier a generator
+(hash-to-curve) and a multiplication, so an untrusted proof may not ask for millions."""
+
+
 def octets_to_proof(backend: CurveBackend, data: bytes) -> Proof:
     """octets_to_proof (draft §4.7.5): three G1 points (not the identity) and at
     least four scalars in (0, r); length 272 + 32·U. Raises BBSError."""
     floor = 3 * OCTET_POINT_LENGTH + 4 * OCTET_SCALAR_LENGTH
     if len(data) < floor or (len(data) - floor) % OCTET_SCALAR_LENGTH:
         raise BBSError("proof length is not 272 + 32·U")
+    if (len(data) - floor) // OCTET_SCALAR_LENGTH > MAX_HIDDEN_MESSAGES:
+        raise BBSError(f"a proof hides at most {MAX_HIDDEN_MESSAGES} messages")
     points = []
     for i in range(3):
         chunk = bytes(data[i * OCTET_POINT_LENGTH : (i + 1) * OCTET_POINT_LENGTH])

@@ -354,3 +354,27 @@ def test_reference_backend_never_raises(proof: bytes, sig: bytes) -> None:
     pk = S.sk_to_pk(SK, backend=backend_by_name("blst"))
     assert S.verify(pk, sig, b"", [b"m"], backend=b) is False
     assert S.proof_verify(pk, proof, b"", b"", [], [], backend=b) is False
+
+
+def test_a_proof_hiding_too_many_messages_is_refused_before_any_work() -> None:
+    import pytest as _pytest
+
+    from crypto import bbs
+    from crypto.bbs.backend import BBSError
+    from crypto.bbs.suite import MAX_HIDDEN_MESSAGES, octets_to_proof
+
+    s = bbs.BLS12_381_SHA_256
+    sk = s.keygen(b"k" * 32)
+    pk = s.sk_to_pk(sk)
+    msgs = [b"a", b"b"]
+    sig = s.sign(sk, pk, b"", msgs)
+    proof = s.proof_gen(pk, sig, b"", b"", msgs, [0])
+    backend = bbs.get_backend()
+    assert len(octets_to_proof(backend, proof).commitments) == 1
+    one = (1).to_bytes(32, "big")  # a valid scalar: only the count is wrong
+    at_limit = proof[:-32] + one * (MAX_HIDDEN_MESSAGES - 1) + proof[-32:]
+    assert len(octets_to_proof(backend, at_limit).commitments) == MAX_HIDDEN_MESSAGES
+    over = proof[:-32] + one * MAX_HIDDEN_MESSAGES + proof[-32:]
+    with _pytest.raises(BBSError, match="at most"):
+        octets_to_proof(backend, over)
+    assert not s.proof_verify(pk, over, b"", b"", [b"a"], [0])
