@@ -74,7 +74,7 @@ from services.identity.keys import DEFAULT_SUITE, suite
 from services.identity.presentation import present, verify_presentation
 from services.identity.request import load_document
 from services.identity.schema import parse_date
-from webapp.cli_identity import IssuerFile, _root, _step, _write_doc
+from webapp.cli_identity import IssuerFile, cli_context, spinner_step, write_doc
 from webapp.keystore import KeyStore
 
 err = Console(stderr=True)
@@ -205,7 +205,7 @@ class HealthKeys:
 
 
 def _keys(ctx: typer.Context) -> tuple[Board, KeyStore]:
-    c = _root(ctx)
+    c = cli_context(ctx)
     return c.board, c.keys
 
 
@@ -415,21 +415,21 @@ def patient_card(
     """The signed pseudonym card to hand to PROVIDER (it never names the patient)."""
     board, keys = _keys(ctx)
     pid = _authority_id(board, provider)
-    _write_doc(HealthKeys(keys).patient(name).pseudonym(pid).card(), out_)
+    write_doc(HealthKeys(keys).patient(name).pseudonym(pid).card(), out_)
 
 
 @reader_app.command("new")
 def reader_new(ctx: typer.Context, name: str, out_: OutOpt = None) -> None:
     """Create a practitioner's keys; prints the card a patient grants to."""
     _, keys = _keys(ctx)
-    _write_doc(HealthKeys(keys).new_reader(name).card(), out_)
+    write_doc(HealthKeys(keys).new_reader(name).card(), out_)
 
 
 @reader_app.command("card")
 def reader_card(ctx: typer.Context, name: str, out_: OutOpt = None) -> None:
     """A practitioner's public card {sign, box}."""
     _, keys = _keys(ctx)
-    _write_doc(HealthKeys(keys).reader(name).card(), out_)
+    write_doc(HealthKeys(keys).reader(name).card(), out_)
 
 
 # --------------------------------------------------------------------- records
@@ -459,7 +459,7 @@ def record_add(
     else:
         assert patient is not None
         pcard = HealthKeys(keys).patient(patient).pseudonym(_authority_id(board, as_)).card()
-    with _step("encrypting and committing"):
+    with spinner_step("encrypting and committing"):
         rec = HealthService(board).write_record(signer, pcard, doc)
     if as_json:
         sys.stdout.write(
@@ -527,7 +527,7 @@ def record_read(
         raise HealthInputError("--grant goes with --reader, and --reader needs --grant")
     if (reason is not None) != (emergency is not None):
         raise HealthInputError("--reason goes with --emergency, and --emergency needs --reason")
-    with _step("reading"):
+    with spinner_step("reading"):
         if patient is not None:
             p, _ = _patient_record(board, service, hk.patient(patient), record)
             release = service.read(keys.authority(gateway), p.request(record, now_rfc3339()))
@@ -542,7 +542,7 @@ def record_read(
             box = hk.emergency(emergency)
             release = service.emergency_read(keys.authority(emergency), record, reason)
             doc = _decrypt(box, release)
-    _write_doc(doc, out_)
+    write_doc(doc, out_)
     err.print(f"read logged at entry {release.access_index}")
 
 
@@ -700,11 +700,11 @@ def credential_issue(
         chosen = found[n]
     else:
         chosen = parse_fact(str(schema), _fact_values(fact or []))
-    with _step("signing blindly"):
+    with spinner_step("signing blindly"):
         issued = issue_fact(
             data, as_, bytes.fromhex(doc["secret_key"]), req, chosen, date.today(), valid_days
         )
-    _write_doc(issued, out_)
+    write_doc(issued, out_)
     err.print(f"{schema} credential issued by {as_}: {json.dumps(chosen.values())}")
 
 
@@ -721,7 +721,7 @@ def credential_ask(
     cut = None
     if since is not None:
         cut = _date(since, "--since")
-    _write_doc(make_fact_request(provider, schema, vaccinated_since=cut).to_json(), out_)
+    write_doc(make_fact_request(provider, schema, vaccinated_since=cut).to_json(), out_)
 
 
 def _date(text: str, what: str) -> date:

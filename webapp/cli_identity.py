@@ -71,7 +71,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write the document here.")]
 
 
-class _Root(Protocol):
+class RootContext(Protocol):
     """What the root command's context object offers (webapp.cli.Ctx)."""
 
     keys: KeyStore
@@ -80,15 +80,15 @@ class _Root(Protocol):
     def board(self) -> Board: ...
 
 
-def _root(ctx: typer.Context) -> _Root:
-    return cast(_Root, ctx.find_root().obj)
+def cli_context(ctx: typer.Context) -> RootContext:
+    return cast(RootContext, ctx.find_root().obj)
 
 
 # ------------------------------------------------------------------ helpers
 
 
 @contextmanager
-def _step(label: str) -> Iterator[None]:
+def spinner_step(label: str) -> Iterator[None]:
     """A spinner on stderr while a step runs (argon2id, pairings: up to seconds).
 
     Only on a terminal: piped or captured stderr gets nothing but errors.
@@ -107,7 +107,7 @@ def _step(label: str) -> Iterator[None]:
         yield
 
 
-def _write_doc(doc: Any, dest: Path | None) -> None:
+def write_doc(doc: Any, dest: Path | None) -> None:
     text = json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     if dest is None:
         sys.stdout.write(text)
@@ -139,13 +139,13 @@ def _passphrase(confirm: bool = False) -> bytes:
     return str(text).encode("utf-8")
 
 
-def _open_wallet(path: Path) -> Wallet:
+def open_wallet(path: Path) -> Wallet:
     passphrase = _passphrase()
-    with _step("unlocking the wallet (argon2id)"):
+    with spinner_step("unlocking the wallet (argon2id)"):
         return Wallet.open(path, passphrase)
 
 
-def _board_data(c: _Root, entries: Path | None) -> BoardData:
+def _board_data(c: RootContext, entries: Path | None) -> BoardData:
     """This board's state, or the replay of exported entries (`pnyx board entries --json`)."""
     if entries is None:
         return BoardData.from_board(c.board)
@@ -164,7 +164,7 @@ def _board_data(c: _Root, entries: Path | None) -> BoardData:
             leaves.append(base64.b64decode(row["leaf"], validate=True))
         except (ValueError, KeyError, TypeError):
             raise BadDocument(f"{entries} line {n}: not a `board entries --json` line") from None
-    with _step(f"replaying {len(leaves)} board entries"):
+    with spinner_step(f"replaying {len(leaves)} board entries"):
         return BoardData.from_leaves(leaves, default_registry())
 
 
@@ -226,7 +226,7 @@ def issuer_create(
     as_: Annotated[str, typer.Option("--as", help="The root authority that signs.")] = "root",
 ) -> None:
     """Register NAME as an issuer (root) and publish its BBS public key (NAME)."""
-    c = _root(ctx)
+    c = cli_context(ctx)
     s = suite(ciphersuite)
     root = c.keys.authority(as_)
     issuer_file = IssuerFile(c.keys, name)
@@ -281,7 +281,7 @@ def issuer_schema(
     max_days: Annotated[int, typer.Option(help="Longest validity of a credential, in days.")] = 30,
 ) -> None:
     """Publish a credential schema: ordered, typed attributes."""
-    c = _root(ctx)
+    c = cli_context(ctx)
     pairs = []
     for a in attr:
         name, sep, typ = a.partition(":")
@@ -305,14 +305,14 @@ def credential_request(
     out_: OutOpt = None,
 ) -> None:
     """Holder: a blind issuance request (commitment to a fresh holder secret) for ISSUER."""
-    c = _root(ctx)
-    w = _open_wallet(wallet)
+    c = cli_context(ctx)
+    w = open_wallet(wallet)
     data = BoardData.from_board(c.board)
-    with _step("committing to the holder secret"):
+    with spinner_step("committing to the holder secret"):
         request, holder_secrets = issuance.make_request(data, issuer, schema)
     rid = w.add_request(request, holder_secrets)
     w.save()
-    _write_doc(request, out_)
+    write_doc(request, out_)
     err.print(f"request {rid} kept in the wallet; send the request to {issuer}")
 
 
@@ -358,7 +358,7 @@ def credential_issue(
     out_: OutOpt = None,
 ) -> None:
     """Issuer: sign a holder's request blindly over the given attributes."""
-    c = _root(ctx)
+    c = cli_context(ctx)
     board = c.board
     issuer_file = IssuerFile(c.keys, as_)
     doc = issuer_file.load()
@@ -384,7 +384,7 @@ def credential_issue(
         status = (list_id, index)
         if new:
             leaves.append(_sign(signer, STATUS_LIST, status_list_body(list_id, StatusList.empty())))
-    with _step("signing blindly"):
+    with spinner_step("signing blindly"):
         issued = issuance.issue(
             data,
             as_,
@@ -398,7 +398,7 @@ def credential_issue(
     if leaves:
         board.append_many(leaves)
     issuer_file.save(doc)
-    _write_doc(issued, out_)
+    write_doc(issued, out_)
     where = f", status {status[0]}#{status[1]}" if status else ""
     err.print(f"credential issued by {as_} ({schema.id}{where})")
 
@@ -411,7 +411,7 @@ def credential_revoke(
     as_: Annotated[str, typer.Option("--as", help="The issuer.")],
 ) -> None:
     """Issuer: revoke credentials by their status index (publishes the updated list)."""
-    c = _root(ctx)
+    c = cli_context(ctx)
     board = c.board
     current = BoardData.from_board(board).status_list(as_, list_id)
     if current is None:
@@ -438,7 +438,7 @@ def wallet_init(
     if kdf not in LIMITS:
         raise IdentityError(f"--kdf is one of {', '.join(LIMITS)}")
     passphrase = _passphrase(confirm=True)
-    with _step("deriving the wallet key (argon2id)"):
+    with spinner_step("deriving the wallet key (argon2id)"):
         Wallet.create(wallet, passphrase, LIMITS[kdf])
     out.print(f"wallet created at {wallet}")
 
@@ -450,12 +450,12 @@ def wallet_add(
     wallet: WalletOpt = DEFAULT_WALLET,
 ) -> None:
     """Check an issued credential against its request and the board, and keep it."""
-    c = _root(ctx)
-    w = _open_wallet(wallet)
+    c = cli_context(ctx)
+    w = open_wallet(wallet)
     doc = _read_doc(issued, "issued credential")
     rid = issuance.request_id_of(doc)
     pending = w.request(rid)
-    with _step("verifying the credential"):
+    with spinner_step("verifying the credential"):
         record = issuance.accept(
             BoardData.from_board(c.board), doc, pending["request"], pending["secrets"]
         )
@@ -479,7 +479,7 @@ def _summary(cid: str, record: dict[str, Any]) -> dict[str, Any]:
 @wallet_app.command("list")
 def wallet_list(wallet: WalletOpt = DEFAULT_WALLET, as_json: JsonOpt = False) -> None:
     """The credentials in the wallet."""
-    w = _open_wallet(wallet)
+    w = open_wallet(wallet)
     rows = [_summary(cid, rec) for cid, rec in sorted(w.credentials().items())]
     if as_json:
         for r in rows:
@@ -497,8 +497,8 @@ def wallet_show(
     wallet: WalletOpt = DEFAULT_WALLET,
 ) -> None:
     """A credential (W3C VC JSON); the holder's secrets are never printed."""
-    w = _open_wallet(wallet)
-    _write_doc(w.credential(cid)["credential"], None)
+    w = open_wallet(wallet)
+    write_doc(w.credential(cid)["credential"], None)
 
 
 @wallet_app.command("present")
@@ -510,12 +510,12 @@ def wallet_present(
     out_: OutOpt = None,
 ) -> None:
     """Answer a verifier's request: only the asked attributes, predicates and pseudonym."""
-    c = _root(ctx)
-    w = _open_wallet(wallet)
+    c = cli_context(ctx)
+    w = open_wallet(wallet)
     req = PresentationRequest.from_json(_read_doc(request, "presentation request"))
-    with _step("proving"):
+    with spinner_step("proving"):
         doc = presentation.present(BoardData.from_board(c.board), w.credential(cid), req)
-    _write_doc(doc, out_)
+    write_doc(doc, out_)
 
 
 # ------------------------------------------------------------------- verify
@@ -553,7 +553,7 @@ def verify_request(
     except ValueError:
         raise IdentityError(f"--date {on!r} is not YYYY-MM-DD") from None
     req = PresentationRequest.new(issuer, schema, disclose or [], preds, day, pseudonym)
-    _write_doc(req.to_json(), out_)
+    write_doc(req.to_json(), out_)
 
 
 @verify_app.command("presentation")
@@ -568,11 +568,11 @@ def verify_presentation(
     as_json: JsonOpt = False,
 ) -> None:
     """Check a presentation offline against board data; exit 1 with the reason if rejected."""
-    c = _root(ctx)
+    c = cli_context(ctx)
     req = PresentationRequest.from_json(_read_doc(request, "presentation request"))
     doc = _read_doc(presentation_file, "presentation")
     data = _board_data(c, entries)
-    with _step("verifying"):
+    with spinner_step("verifying"):
         result = presentation.verify_presentation(data, req, doc)
     if as_json:
         sys.stdout.write(json.dumps({"valid": True, **result.to_json()}, sort_keys=True) + "\n")

@@ -73,7 +73,7 @@ from services.voting.receipt import check_receipt
 from services.voting.record import export_record
 from services.voting.scenario import CONTESTS, EID, voter_name
 from services.voting.tally import Result, decrypt_result, tally_body
-from webapp.cli_identity import IssuerFile, _open_wallet, _root, _step, _write_doc
+from webapp.cli_identity import IssuerFile, cli_context, open_wallet, spinner_step, write_doc
 from webapp.keystore import KeyStore
 
 err = Console(stderr=True)
@@ -552,7 +552,7 @@ def make_vote(
 
 
 def _board_keys(ctx: typer.Context) -> tuple[Board, KeyStore]:
-    c = _root(ctx)
+    c = cli_context(ctx)
     return c.board, c.keys
 
 
@@ -595,7 +595,7 @@ def election_create(
 def election_open(ctx: typer.Context, election: str, as_: AsOfficial, time: TimeOpt = None) -> None:
     """Post the joint key (from the trustees' commitments) and open the election."""
     board, keys = _board_keys(ctx)
-    with _step("computing the joint key"):
+    with spinner_step("computing the joint key"):
         indices = open_election(board, keys, election, as_, time)
     info = election_info(board, election)
     key, _ = info.keyed()
@@ -619,7 +619,7 @@ def election_close(
 def election_tally(ctx: typer.Context, election: str, as_: AsOfficial) -> None:
     """Post the encrypted tally: the homomorphic sum of the counted ballots."""
     board, keys = _board_keys(ctx)
-    with _step("adding the counted ballots"):
+    with spinner_step("adding the counted ballots"):
         index, count = post_tally(board, keys, election, as_)
     out.print(f"encrypted tally of {count} counted ballots posted at entry {index}")
 
@@ -638,7 +638,7 @@ def election_publish(
 ) -> None:
     """Combine k valid partial decryptions and post the result (bad partials are named)."""
     board, keys = _board_keys(ctx)
-    with _step("combining the partial decryptions"):
+    with spinner_step("combining the partial decryptions"):
         index, result = publish_result(board, keys, election, as_)
     if as_json:
         _emit(
@@ -744,7 +744,7 @@ def trustee_init_cmd(
 ) -> None:
     """Create the trustee's box key for ELECTION; writes the card the official lists."""
     _, keys = _board_keys(ctx)
-    _write_doc(trustee_init(keys, election, as_), out_)
+    write_doc(trustee_init(keys, election, as_), out_)
 
 
 @trustee_app.command("commit")
@@ -794,7 +794,7 @@ def trustee_answer_cmd(ctx: typer.Context, election: str, as_: AsTrustee) -> Non
 def trustee_decrypt_cmd(ctx: typer.Context, election: str, as_: AsTrustee) -> None:
     """Post this trustee's partial decryption of the board's tally, with DLEQ proofs."""
     board, keys = _board_keys(ctx)
-    with _step("decrypting the tally share"):
+    with spinner_step("decrypting the tally share"):
         index = trustee_decrypt(board, keys, election, as_)
     rec = board.state(vd.NAME, f"partial/{election}/{index_of(board, election, keys, as_)}")
     verdict = "valid" if rec and rec["valid"] else f"INVALID ({rec and rec['reason']})"
@@ -855,13 +855,13 @@ def vote(
         voter = Voter(roll_key=VotingKeys(keys).voter(roll_key))
     else:
         assert credential is not None
-        voter = Voter(credential=_open_wallet(wallet).credential(credential))
+        voter = Voter(credential=open_wallet(wallet).credential(credential))
     log = keys.log()
-    with _step("encrypting and proving the ballot"):
+    with spinner_step("encrypting and proving the ballot"):
         made, body = make_vote(board, election, voter, chosen)
     if challenge_:
         index = BallotBox(board, box_signer, log).challenge(made)
-        _write_doc(
+        write_doc(
             {
                 "election": election,
                 "ballot": made.hash.hex(),
@@ -873,7 +873,7 @@ def vote(
         err.print(f"ballot {made.hash.hex()[:16]}… challenged at entry {index}: it will not count")
         return
     receipt = BallotBox(board, box_signer, log).cast(body)
-    _write_doc(receipt.to_json(), out_)
+    write_doc(receipt.to_json(), out_)
     err.print(
         f"ballot {receipt.ballot[:16]}… cast at entry {receipt.index}; "
         f"tracker {receipt.tracker[:16]}…"
