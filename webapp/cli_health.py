@@ -32,7 +32,6 @@ never reaches the board or the database.  Every failure is one line ``error:
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from collections.abc import Callable
@@ -134,22 +133,10 @@ class HealthKeys:
         return self.root / folder / f"{name}{suffix}"
 
     def _write(self, path: Path, text: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(path.parent, 0o700)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise HealthInputError(f"{path} exists already; refusing to overwrite a key") from None
-        with os.fdopen(fd, "w") as f:
-            f.write(text + "\n")
+        self.keys.write_secret(path, text)
 
     def _read(self, path: Path, what: str) -> str:
-        try:
-            return path.read_text().strip()
-        except FileNotFoundError:
-            raise HealthInputError(f"no {what} at {path} (wrong --keys folder?)") from None
-        except OSError as e:
-            raise HealthInputError(f"cannot read {path}: {e.strerror}") from None
+        return self.keys.read_secret(path, what)
 
     def patient_path(self, name: str) -> Path:
         return self._path("patients", name, ".key")

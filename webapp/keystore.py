@@ -30,7 +30,8 @@ class KeyStore:
         self.root = root
 
     # ------------------------------------------------------------------ files
-    def _write_secret(self, path: Path, text: str) -> None:
+    def write_secret(self, path: Path, text: str) -> None:
+        """Create a secret file, mode 0600 in a 0700 folder; never overwrite one."""
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path.parent, 0o700)
         try:
@@ -40,11 +41,14 @@ class KeyStore:
         with os.fdopen(fd, "w") as f:
             f.write(text + "\n")
 
-    def _read(self, path: Path, what: str) -> str:
+    def read_secret(self, path: Path, what: str) -> str:
+        """A key file's text; a clear error when it is missing or unreadable."""
         try:
             return path.read_text().strip()
         except FileNotFoundError:
             raise KeyError_(f"no {what} at {path} (wrong --keys folder?)") from None
+        except OSError as e:
+            raise KeyError_(f"cannot read {path}: {e.strerror}") from None
 
     # -------------------------------------------------------------------- log
     @property
@@ -52,21 +56,21 @@ class KeyStore:
         return self.root / "log.key"
 
     def save_log(self, signer: Signer) -> None:
-        self._write_secret(self.log_path, signer.to_skey())
+        self.write_secret(self.log_path, signer.to_skey())
 
     def log(self) -> Signer:
-        return Signer.from_skey(self._read(self.log_path, "log key"))
+        return Signer.from_skey(self.read_secret(self.log_path, "log key"))
 
     # ------------------------------------------------------------ authorities
     def authority_path(self, name: str) -> Path:
         return self.root / "authorities" / f"{name}.key"
 
     def save_authority(self, signer: Signer) -> None:
-        self._write_secret(self.authority_path(signer.name), signer.to_skey())
+        self.write_secret(self.authority_path(signer.name), signer.to_skey())
 
     def authority(self, name: str) -> Signer:
         return Signer.from_skey(
-            self._read(self.authority_path(name), f"key for authority {name!r}")
+            self.read_secret(self.authority_path(name), f"key for authority {name!r}")
         )
 
     def remove_authority(self, name: str) -> None:
@@ -81,12 +85,12 @@ class KeyStore:
 
     def create_witness(self, name: str) -> CosignatureSigner:
         signer = CosignatureSigner.generate(name)
-        self._write_secret(self.witness_path(name), signer.to_skey())
+        self.write_secret(self.witness_path(name), signer.to_skey())
         return signer
 
     def witness(self, name: str) -> CosignatureSigner:
         return CosignatureSigner.from_skey(
-            self._read(self.witness_path(name), f"witness key {name!r}")
+            self.read_secret(self.witness_path(name), f"witness key {name!r}")
         )
 
     def witness_names(self) -> list[str]:
