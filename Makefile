@@ -7,7 +7,12 @@ DEMO   ?= demo-data
 
 .PHONY: install system-deps run demo serve test lint typecheck bench clean
 
-install: $(STAMP) system-deps
+install: $(STAMP) system-deps webapp/node_modules/.installed
+
+# The browser code's npm packages (@noble/curves, @noble/hashes, ...), from the lock file.
+webapp/node_modules/.installed: webapp/package.json webapp/package-lock.json
+	cd webapp && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Re-install only when the project's metadata changed.
 $(STAMP): pyproject.toml
