@@ -1,4 +1,4 @@
-"""The HTTP API (FastAPI): the board's read side, and a small home page.
+"""The HTTP API (FastAPI): the board's read side; the pages come from :mod:`webapp.pages`.
 
 Every error is a JSON ``{"error": code, "detail": sentence}`` with a 4xx
 status.  Routes (docs/board.md §HTTP):
@@ -13,13 +13,13 @@ status.  Routes (docs/board.md §HTTP):
 from __future__ import annotations
 
 import base64
-import html
+import importlib.util
 import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger.board import Board
@@ -98,37 +98,6 @@ def consistency(
     return board.consistency_proof(old, size).to_json()
 
 
-def home(board: Board) -> str:
-    try:
-        st = board.checkpoint()
-        note = st.note.decode()
-        ws = ", ".join(st.witnesses) or "none"
-        status = (
-            f"{len(st.cosigned_by)} of quorum {st.quorum} — {'final' if st.final else 'not final'}"
-        )
-    except Rejected:
-        note, ws, status = "(no checkpoint yet)", "none", ""
-    notices = board.scan("notice", "notice/")[-20:]
-    items = "".join(
-        f"<li><b>{html.escape(v['title'])}</b> — {html.escape(v['publisher'])}, "
-        f"{html.escape(v['time'])} (entry {int(k.split('/')[1])})</li>"
-        for k, v in reversed(notices)
-    )
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pnyx bulletin board</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:46rem;margin:2rem auto;
-padding:0 1rem;color:#111}}
-pre{{background:#f3f3f3;padding:1rem;overflow-x:auto}}a{{color:#0645ad}}</style></head>
-<body><h1>Pnyx bulletin board</h1>
-<p>{board.size()} entries. Witnesses: {html.escape(ws)}. {html.escape(status)}</p>
-<h2>Latest checkpoint</h2><pre>{html.escape(note)}</pre>
-<h2>Notices</h2><ul>{items or "<li>none yet</li>"}</ul>
-<p>API: <a href="/api/v1/board/checkpoint">checkpoint</a>,
-<a href="/api/v1/board/entries?start=0&amp;end=20">entries</a>, <a href="/docs">OpenAPI</a>.</p>
-</body></html>"""
-
-
 def create_app(db_url: str) -> FastAPI:
     """The application for the board at ``db_url``."""
     app = FastAPI(title="Pnyx", version="0.1.0", description="Pnyx bulletin board API")
@@ -156,8 +125,9 @@ def create_app(db_url: str) -> FastAPI:
 
     app.include_router(tiles_router)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request) -> HTMLResponse:
-        return HTMLResponse(home(get_board(request)))
+    if importlib.util.find_spec("webapp.pages") is not None:
+        from webapp import pages
+
+        pages.install(app)
 
     return app
