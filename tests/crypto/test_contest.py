@@ -160,7 +160,10 @@ def test_malformed_encodings_are_rejected() -> None:
     with pytest.raises(InvalidEncoding):
         EncryptedContest.from_bytes(data[:-1], PICK_ONE)
     with pytest.raises(InvalidEncoding):
-        EncryptedContest.from_bytes(bytes(32) + data[32:], PICK_ONE)  # α small order
+        EncryptedContest.from_bytes(bytes(32) + data[32:], PICK_ONE)  # α = identity
+    top_bit = data[:31] + bytes([data[31] | 0x80]) + data[32:]
+    with pytest.raises(InvalidEncoding):
+        EncryptedContest.from_bytes(top_bit, PICK_ONE)  # α with bit 255 set (an alias)
     with pytest.raises(InvalidEncoding):
         EncryptedContest.from_bytes(data, ContestShape(b"mayor", 4, 0, 1))
 

@@ -3,6 +3,7 @@ vector is checked through the public API as a third-party verifier would."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -14,7 +15,15 @@ from crypto.contest import ContestShape, EncryptedContest, verify_contest
 from crypto.dlog import discrete_log
 from crypto.elgamal import Ciphertext, decrypt_to_point, sum_ciphertexts, verify_nonce
 from crypto.errors import InvalidEncoding, InvalidProof
-from crypto.group import GENERATOR, ORDER, Point, Scalar, hash_to_point, hash_to_scalar
+from crypto.group import (
+    GENERATOR,
+    ORDER,
+    Point,
+    Scalar,
+    hash_to_point,
+    hash_to_scalar,
+    length_prefixed,
+)
 from crypto.proofs.decryption import verify_decryption, verify_decryption_share
 from crypto.proofs.dleq import DleqProof, verify_dleq
 from crypto.proofs.range import RangeProof, verify_range
@@ -87,8 +96,11 @@ def test_group_vectors() -> None:
     for case in v["hash_to_scalar"]:
         assert hash_to_scalar(case["dst"].encode(), h(case["message"])).hex() == case["scalar"]
     for case in v["hash_to_point"]:
-        assert hash_to_point(case["dst"].encode(), h(case["message"])).hex() == case["point"]
-    assert len(v["invalid_points"]) >= 20
+        dst, message = case["dst"].encode(), h(case["message"])
+        uniform = hashlib.sha512(length_prefixed(dst) + length_prefixed(message)).digest()
+        assert uniform.hex() == case["uniform_bytes"]
+        assert hash_to_point(dst, message).hex() == case["point"]
+    assert len(v["invalid_points"]) >= 36
     for case in v["invalid_points"]:
         with pytest.raises(InvalidEncoding):
             Point.from_bytes(h(case["encoding"]))

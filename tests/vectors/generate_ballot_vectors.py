@@ -28,8 +28,6 @@ REPO = HERE.parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import nacl.bindings as sodium  # noqa: E402
-
 from crypto.contest import ContestShape, encrypt_contest  # noqa: E402
 from crypto.dlog import discrete_log  # noqa: E402
 from crypto.elgamal import (  # noqa: E402
@@ -46,6 +44,7 @@ from crypto.group import (  # noqa: E402
     Scalar,
     hash_to_point,
     hash_to_scalar,
+    length_prefixed,
 )
 from crypto.proofs.decryption import prove_decryption_share  # noqa: E402
 from crypto.proofs.dleq import prove_dleq  # noqa: E402
@@ -84,13 +83,48 @@ def context_of(name: str) -> bytes:
     return hashlib.sha256(name.encode()).digest()
 
 
-def _torsion() -> list[bytes]:
-    """The 8 points of order dividing 8, by closure from one point of order 8."""
-    order8 = bytes.fromhex("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
-    points = [IDENTITY.to_bytes()]
-    for _ in range(7):
-        points.append(sodium.crypto_core_ed25519_add(points[-1], order8))
-    return points
+# RFC 9496 Appendix A.2: the encodings every ristretto255 decoder must refuse.
+RFC9496_INVALID = {
+    "non-canonical field encoding (RFC 9496 A.2)": (
+        "00ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+        "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "f3ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ),
+    "negative field element (RFC 9496 A.2)": (
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "ed57ffd8c914fb201471d1c3d245ce3c746fcbe63a3679d51b6a516ebebe0e20",
+        "c34c4e1826e5d403b78e246e88aa051c36ccf0aafebffe137d148a2bf9104562",
+        "c940e5a4404157cfb1628b108db051a8d439e1a421394ec4ebccb9ec92a8ac78",
+        "47cfc5497c53dc8e61c91d17fd626ffb1c49e2bca94eed052281b510b1117a24",
+        "f1c6165d33367351b0da8f6e4511010c68174a03b6581212c71c0e1d026c3c72",
+        "87260f7a2f12495118360f02c26a470f450dadf34a413d21042b43b9d93e1309",
+    ),
+    "non-square x² (RFC 9496 A.2)": (
+        "26948d35ca62e643e26a83177332e6b6afeb9d08e4268b650f1f5bbd8d81d371",
+        "4eac077a713c57b4f4397629a4145982c661f48044dd3f96427d40b147d9742f",
+        "de6a7b00deadc788eb6b6c8d20c0ae96c2f2019078fa604fee5b87d6e989ad7b",
+        "bcab477be20861e01e4a0e295284146a510150d9817763caf1a6f4b422d67042",
+        "2a292df7e32cababbd9de088d1d1abec9fc0440f637ed2fba145094dc14bea08",
+        "f4a9e534fc0d216c44b218fa0c42d99635a0127ee2e53c712f70609649fdff22",
+        "8268436f8c4126196cf64b3c7ddbda90746a378625f9813dd9b8457077256731",
+        "2810e5cbc2cc4d4eece54f61c6f69758e289aa7ab440b3cbeaa21995c2f4232b",
+    ),
+    "negative x·y (RFC 9496 A.2)": (
+        "3eb858e78f5a7254d8c9731174a94f76755fd3941c0ac93735c07ba14579630e",
+        "a45fdc55c76448c049a1ab33f17023edfb2be3581e9c7aade8a6125215e04220",
+        "d483fe813c6ba647ebbfd3ec41adca1c6130c2beeee9d9bf065c8d151c5f396e",
+        "8a2e1d30050198c65a54483123960ccc38aef6848e1ec8f5f780e8523769ba32",
+        "32888462f8b486c68ad7dd9610be5192bbeaf3b443951ac1a8118419d9fa097b",
+        "227142501b9d4355ccba290404bde41575b037693cef1f438c47f8fbf35d1165",
+        "5c37cc491da847cfeb9281d407efc41e15144c876e0170b499a96a22ed31e01e",
+        "445425117cb8c90edcbc7c1cc0e74f747f2c1efa5630a967c64f287792a48a4b",
+    ),
+    "s = −1, y = 0 (RFC 9496 A.2)": (
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ),
+}
 
 
 def group_vectors() -> dict[str, Any]:
@@ -132,27 +166,32 @@ def group_vectors() -> dict[str, Any]:
         )
     wide = rng(64)
     valid_point = (Scalar.from_int(1234567) * GENERATOR).to_bytes()
-    invalid_points = [{"encoding": t.hex(), "reason": "small order"} for t in _torsion()]
+    invalid_points = [
+        {"encoding": encoding, "reason": reason}
+        for reason, encodings in RFC9496_INVALID.items()
+        for encoding in encodings
+    ]
+    s = int.from_bytes(valid_point, "little")
     invalid_points += [
         {
-            "encoding": sodium.crypto_core_ed25519_add(valid_point, t).hex(),
-            "reason": "mixed order (prime-order point plus torsion)",
-        }
-        for t in _torsion()[1:]
-    ]
-    invalid_points += [
-        {"encoding": FIELD_PRIME.to_bytes(32, "little").hex(), "reason": "y = p (non-canonical)"},
+            "encoding": valid_point[:31].hex() + f"{valid_point[31] | 0x80:02x}",
+            "reason": "a valid encoding with bit 255 set (s ≥ p; libsodium 1.0.18 ignores the bit)",
+        },
+        {
+            "encoding": (FIELD_PRIME - s).to_bytes(32, "little").hex(),
+            "reason": "p − s for a valid s: the same s², but negative (odd)",
+        },
         {
             "encoding": (FIELD_PRIME + 1).to_bytes(32, "little").hex(),
-            "reason": "y = p + 1 (non-canonical identity)",
+            "reason": "s = p + 1 (non-canonical, even)",
         },
-        {"encoding": (2**255 - 1).to_bytes(32, "little").hex(), "reason": "y ≥ p"},
+        {"encoding": bytes(31).hex() + "80", "reason": "the identity with bit 255 set"},
         {
-            "encoding": (1 | (1 << 255)).to_bytes(32, "little").hex(),
-            "reason": "x = 0 with the sign bit set",
+            "encoding": IDENTITY.hex(),
+            "reason": "the identity: a group element, refused by every format (§2.2)",
         },
-        {"encoding": (2).to_bytes(32, "little").hex(), "reason": "not on the curve"},
         {"encoding": valid_point.hex()[:62], "reason": "31 bytes"},
+        {"encoding": valid_point.hex() + "00", "reason": "33 bytes"},
     ]
     invalid_scalars = [
         {"encoding": v.to_bytes(32, "little").hex(), "reason": r}
@@ -164,7 +203,7 @@ def group_vectors() -> dict[str, Any]:
         )
     ]
     return {
-        "description": "edwards25519 prime-order subgroup: encodings, arithmetic, hashing "
+        "description": "ristretto255 (RFC 9496): encodings, arithmetic, hashing "
         "(docs/crypto.md §2)",
         "order": str(ORDER),
         "generator": GENERATOR.hex(),
@@ -178,8 +217,19 @@ def group_vectors() -> dict[str, Any]:
             for dst, msg in ((b"pnyx/test/v1", b""), (b"pnyx/test/v1", b"abc"), (b"x", bytes(100)))
         ],
         "hash_to_point": [
-            {"dst": dst.decode(), "message": msg.hex(), "point": hash_to_point(dst, msg).hex()}
-            for dst, msg in ((b"pnyx/test/v1", b""), (b"pnyx/test/v1", b"abc"), (b"x", bytes(100)))
+            {
+                "dst": dst.decode(),
+                "message": msg.hex(),
+                "uniform_bytes": hashlib.sha512(length_prefixed(dst) + length_prefixed(msg))
+                .digest()
+                .hex(),
+                "point": hash_to_point(dst, msg).hex(),
+            }
+            for dst, msg in (
+                (b"pnyx/test/v1", b""),
+                (b"pnyx/test/v1", b"abc"),
+                (b"x", bytes(100)),
+            )
         ],
         "invalid_points": invalid_points,
         "invalid_scalars": invalid_scalars,
