@@ -14,14 +14,16 @@ Rows:
   proofs, interpolate), then the discrete log with bound 10^4 (baby-step table
   built once, its cost a row of its own).
 
-The floor of an operation is what its scalar multiplications cost alone:
-variable-base count × t_var + fixed-base count × t_fixed + point validations ×
-t_valid (`is_valid_point` at decoding is a multiplication by ℓ, the subgroup
-check); the column "ratio w/o valid" leaves the validations out. The unit costs
+The group is ristretto255 through the system libsodium (pysodium), as
+crypto/group.py uses it. The floor of an operation is what its scalar
+multiplications cost alone: variable-base count × t_var + fixed-base count ×
+t_fixed + point validations × t_valid (`crypto_core_ristretto255_is_valid_point`
+at decoding: one inverse square root); the column "ratio w/o valid" leaves the
+validations out. The unit costs
 are measured just before and just after each run of an operation, so that a
 change of load on the machine moves the operation and its floor together; the
 ratios are medians over runs. The counts are not estimated: a counting pass
-wraps libsodium once per operation. Point additions are shown, never in the
+wraps crypto.group's libsodium binding once per operation. Point additions are shown, never in the
 floor, except for a row with no multiplication at all (the tally), whose floor
 is additions × t_add.
 """
@@ -43,7 +45,6 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import nacl.bindings as sodium  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
@@ -68,19 +69,22 @@ from crypto.threshold import (  # noqa: E402
     verification_key,
 )
 
+#: The libsodium binding crypto.group calls (pysodium), imported there only.
+sodium = group_module.sodium
+
 CONTEXT = bytes(range(32))
 VOTER = b"pseudonym"
 SHAPE_SMALL = ContestShape(b"mayor", options=3, minimum=0, maximum=1)
 SHAPE_LARGE = ContestShape(b"council", options=10, minimum=0, maximum=3)
 
-VAR = "crypto_scalarmult_ed25519_noclamp"
-FIXED = "crypto_scalarmult_ed25519_base_noclamp"
-VALID = "crypto_core_ed25519_is_valid_point"
-ADDS = ("crypto_core_ed25519_add", "crypto_core_ed25519_sub")
+VAR = "crypto_scalarmult_ristretto255"
+FIXED = "crypto_scalarmult_ristretto255_base"
+VALID = "crypto_core_ristretto255_is_valid_point"
+ADDS = ("crypto_core_ristretto255_add", "crypto_core_ristretto255_sub")
 
 
 class _CountingSodium:
-    """Stands in for nacl.bindings inside crypto.group during one counting pass."""
+    """Stands in for crypto.group's libsodium binding during one counting pass."""
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
@@ -127,10 +131,10 @@ def measure_units(calls: int) -> Units:
     point = (Scalar.random() * GENERATOR).to_bytes()
     other = (Scalar.random() * GENERATOR).to_bytes()
     return Units(
-        var=_per_call(lambda: sodium.crypto_scalarmult_ed25519_noclamp(scalar, point), calls),
-        fixed=_per_call(lambda: sodium.crypto_scalarmult_ed25519_base_noclamp(scalar), calls),
-        valid=_per_call(lambda: sodium.crypto_core_ed25519_is_valid_point(point), calls),
-        add=_per_call(lambda: sodium.crypto_core_ed25519_add(point, other), calls),
+        var=_per_call(lambda: sodium.crypto_scalarmult_ristretto255(scalar, point), calls),
+        fixed=_per_call(lambda: sodium.crypto_scalarmult_ristretto255_base(scalar), calls),
+        valid=_per_call(lambda: sodium.crypto_core_ristretto255_is_valid_point(point), calls),
+        add=_per_call(lambda: sodium.crypto_core_ristretto255_add(point, other), calls),
     )
 
 
@@ -314,7 +318,7 @@ def main() -> None:
         valid=min(u.valid for u in unit_samples),
         add=min(u.add for u in unit_samples),
     )
-    table = Table(title="Ballot cryptography (edwards25519 via PyNaCl/libsodium)")
+    table = Table(title="Ballot cryptography (ristretto255 via pysodium/libsodium)")
     columns = ("operation", "time", "var×", "fixed×", "valid×", "add×", "floor", "ratio")
     for column in (*columns, "ratio w/o valid", "best time", "best ratio"):
         table.add_column(column, justify="left" if column == "operation" else "right")
@@ -350,8 +354,8 @@ def main() -> None:
     )
     console.print(
         "floor = var× · t_var + fixed× · t_fixed + valid× · t_valid: every scalar "
-        "multiplication, the multiplication by ℓ of each point validation at decoding "
-        "included (a row without any: add× · t_add); 'ratio w/o valid' leaves the "
+        "multiplication, and the decoding check of each point validation "
+        "(a row without any: add× · t_add); 'ratio w/o valid' leaves the "
         "validations out of the floor. Ratios are medians over runs of time / floor, "
         "the unit costs being measured just before and after each run; additions are "
         "never in the floor. 'best': the fastest run over the floor from the fastest "

@@ -23,7 +23,7 @@ docs/crypto.md §7 and of the ElectionGuard anchor in MEASUREMENTS.md):
 - **pnyx verify election** on the record of an election of 10⁴ ballots, the
   command run as a separate process on every core (2 here).
 
-The floor of a row is the cost of its group operations alone: edwards25519
+The floor of a row is the cost of its group operations alone: ristretto255
 scalar multiplications counted by wrapping libsodium (the method of
 benchmarks/ballot_crypto.py: variable-base × t_var + fixed-base × t_fixed +
 point validations × t_valid; additions × t_add for the sums) plus, for the
@@ -65,15 +65,22 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import nacl.bindings as sodium  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from benchmarks.ballot_crypto import Units, count_calls, measure_units  # noqa: E402
+from benchmarks.ballot_crypto import (  # noqa: E402
+    ADDS,
+    FIXED,
+    VALID,
+    VAR,
+    Units,
+    count_calls,
+    measure_units,
+)
 from crypto.bbs.backend import get_backend  # noqa: E402
 from crypto.dlog import DiscreteLogTable  # noqa: E402
 from crypto.elgamal import Ciphertext  # noqa: E402
-from crypto.group import Point  # noqa: E402
+from crypto.group import Point, add_encodings  # noqa: E402
 from crypto.threshold import (  # noqa: E402
     CeremonyParameters,
     combine_partial_decryptions,
@@ -133,13 +140,9 @@ def count_pairings(fn: Callable[[], object]) -> int:
 
 
 def _floor(c: Counter[str], pairings: int, u: Units, t_pair: float) -> float:
-    mults = (
-        c["crypto_scalarmult_ed25519_noclamp"] * u.var
-        + c["crypto_scalarmult_ed25519_base_noclamp"] * u.fixed
-        + c["crypto_core_ed25519_is_valid_point"] * u.valid
-    )
+    mults = c[VAR] * u.var + c[FIXED] * u.fixed + c[VALID] * u.valid
     if not mults and not pairings:
-        return (c["crypto_core_ed25519_add"] + c["crypto_core_ed25519_sub"]) * u.add
+        return sum(c[name] for name in ADDS) * u.add
     return mults + pairings * t_pair
 
 
@@ -250,11 +253,7 @@ def per_ballot(tmp: Path, reps: int) -> list[Row]:
     f_cast = _floor(c_cast, 0, u, t_pair)
 
     def counts(c: Counter[str], p: int) -> str:
-        return (
-            f"var {c['crypto_scalarmult_ed25519_noclamp']}, "
-            f"fixed {c['crypto_scalarmult_ed25519_base_noclamp']}, "
-            f"valid {c['crypto_core_ed25519_is_valid_point']}, pairing checks {p}"
-        )
+        return f"var {c[VAR]}, fixed {c[FIXED]}, valid {c[VALID]}, pairing checks {p}"
 
     rows += [
         ("cast: encrypt + prove + roll signature", t_cast_roll, f_cast, counts(c_cast, 0), ""),
@@ -355,8 +354,8 @@ def tally_rows(eb: ElectionBoard, reps: int) -> list[Row]:
                 for o in range(3):
                     a, b = parts[o]
                     parts[o] = [
-                        sodium.crypto_core_ed25519_add(a, ballot[o][:32]),
-                        sodium.crypto_core_ed25519_add(b, ballot[o][32:]),
+                        add_encodings(a, ballot[o][:32]),
+                        add_encodings(b, ballot[o][32:]),
                     ]
             totals = []
             for o in range(3):
@@ -370,19 +369,19 @@ def tally_rows(eb: ElectionBoard, reps: int) -> list[Row]:
 
         before = _units(reps)
         t, _ = _median(tally_and_decrypt, max(1, reps // 4))
-        c = count_calls(tally_and_decrypt)  # the decryption's group operations
+        c = count_calls(tally_and_decrypt)  # the sum's and the decryption's group operations
         after = _units(reps)
         u, t_pair = _mean_units(before, after)
-        # the sum's additions are direct libsodium calls: 2 points × 3 options per ballot
-        adds = c["crypto_core_ed25519_add"] + c["crypto_core_ed25519_sub"] + 6 * (n - 1)
+        # the sum: 2 points × 3 options per ballot through add_encodings, counted above
+        adds = sum(c[name] for name in ADDS)
+        assert adds >= 6 * (n - 1)
         floor = _floor(c, 0, u, t_pair) + adds * u.add
         rows.append(
             (
                 f"tally + 3-of-5 decryption, {n:,} ballots",
                 t,
                 floor,
-                f"adds {adds}, var {c['crypto_scalarmult_ed25519_noclamp']}, "
-                f"fixed {c['crypto_scalarmult_ed25519_base_noclamp']}",
+                f"adds {adds}, var {c[VAR]}, fixed {c[FIXED]}",
                 "",
             )
         )
