@@ -289,9 +289,10 @@ export function rollEligibility(secretKey, hash) {
  * InvalidBallot("not_eligible") otherwise.
  */
 export function checkRollSignature(eligibility, voter, hash) {
+  const members = eligibility !== null && typeof eligibility === 'object' ? Object.keys(eligibility).sort() : [];
   const key = eligibility?.key;
   const sig = eligibility?.signature;
-  if (!isHex(key, 32) || !isHex(sig, 64)) {
+  if (members.join(',') !== 'key,signature' || !isHex(key, 32) || !isHex(sig, 64)) {
     throw new InvalidBallot('not_eligible', 'a roll eligibility is {key: 64 hex, signature: 128 hex}');
   }
   if (rollVoter(fromHex(key)) !== voter) {

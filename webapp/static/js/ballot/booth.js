@@ -190,11 +190,18 @@ export function decryptChallenge(body, manifest, jointKey) {
  */
 export function verifyBallot(body, manifest, contextHash, jointKeyHex) {
   const { key, context, shapes } = keyedElection(manifest, contextHash, jointKeyHex);
-  const ballot = body?.ballot;
+  if (body === null || typeof body !== 'object' || Object.keys(body).sort().join(',') !== 'ballot,eligibility') {
+    throw new InvalidBallot('malformed_voting_entry', 'a voting.ballot body is {ballot, eligibility}');
+  }
+  const ballot = body.ballot;
   const [, voter] = ballotFields(ballot);
+  const roll = manifest.eligibility?.type === 'roll';
+  if (voter.length !== (roll ? 64 : 96)) {
+    throw new InvalidBallot('malformed_voting_entry', `the voter of this election is ${roll ? 64 : 96} hex digits`);
+  }
   verifyBallotContests(ballot, manifest.id, shapes, key, context);
   const hash = ballotHash(ballot);
-  if (manifest.eligibility?.type === 'roll') {
+  if (roll) {
     const rollKey = checkRollSignature(body.eligibility, voter, hash);
     if (!manifest.eligibility.voters.includes(rollKey)) {
       throw new InvalidBallot('not_eligible', 'the key is not on the roll');
