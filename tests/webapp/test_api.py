@@ -73,7 +73,7 @@ def test_entries(client: TestClient, kit: Kit) -> None:
     r = client.get("/api/v1/board/entries", params={"start": 0, "end": 12, "kind": "board.genesis"})
     assert [e["index"] for e in r.json()["entries"]] == [0]
     r = client.get("/api/v1/board/entries", params={"start": 12, "end": 12})
-    assert r.json() == {"entries": []}
+    assert r.json() == {"entries": [], "next": None}
 
 
 def test_proofs_verify(client: TestClient, kit: Kit) -> None:

@@ -1,0 +1,207 @@
+"""Helpers of the API tests (an open election on a board, the server's keys, the error shape,
+a search for leaked secrets), and the tests of the helpers themselves."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from nacl.signing import SigningKey
+
+from ledger.board import Board
+from ledger.entry import key_id, make_entry
+from ledger.note import Signer
+from services.voting import domain as d
+from services.voting.ballot import MadeBallot
+from services.voting.casting import roll_ballot
+from services.voting.ceremony import Trustee
+from services.voting.scenario import ElectionBoard
+from webapp.app import create_app
+from webapp.keystore import KeyStore
+
+HEX = set("0123456789abcdef")
+ELECTION = "city-2026"
+
+
+def is_error(r: httpx.Response, status: int | None = None) -> bool:
+    """A 4xx (``status`` if given) with exactly ``{"error": str, "detail": str}`` as JSON."""
+    if not 400 <= r.status_code < 500 or (status is not None and r.status_code != status):
+        return False
+    if not r.headers.get("content-type", "").startswith("application/json"):
+        return False
+    doc = r.json()
+    return (
+        isinstance(doc, dict)
+        and set(doc) == {"error", "detail"}
+        and isinstance(doc["error"], str)
+        and isinstance(doc["detail"], str)
+        and bool(doc["detail"])
+    )
+
+
+def post_json(client: TestClient, path: str, doc: Any) -> httpx.Response:
+    return client.post(path, content=json.dumps(doc), headers={"content-type": "application/json"})
+
+
+def post_bytes(client: TestClient, path: str, data: bytes) -> httpx.Response:
+    return client.post(path, content=data, headers={"content-type": "application/json"})
+
+
+def rfc3339(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def signed(signer: Signer, kind: str, body: dict[str, Any], time: str | None = None) -> bytes:
+    """An entry signed on the client, as an official's or trustee's page makes it."""
+    return make_entry(kind, body, key_id(signer.verifier().public_key), signer.sign, time)
+
+
+def state_of(board: Board) -> tuple[int, bytes]:
+    """What a refused request must leave unchanged: the size and the root."""
+    return board.root()
+
+
+@dataclass
+class Election:
+    """A roll election on a board, open now (opened an hour ago, closing tomorrow)."""
+
+    eb: ElectionBoard
+    keys: KeyStore
+    opens: str
+    closes: str
+
+    @property
+    def board(self) -> Board:
+        return self.eb.board
+
+    @property
+    def voters(self) -> list[SigningKey]:
+        return self.eb.roll
+
+    def ballot(
+        self, voter: int, selections: list[list[int]] | None = None
+    ) -> tuple[MadeBallot, dict[str, Any]]:
+        choice = selections or [[1, 0, 0, 0], [0, 1], [1, 0, 1, 0]]
+        return roll_ballot(self.eb.data, self.voters[voter], self.eb.election, choice)
+
+    def client(self, keys: bool = True) -> TestClient:
+        app = create_app(self.board.store.url, self.keys if keys else None)
+        return TestClient(app, raise_server_exceptions=False)
+
+
+def commit_and_reveal(eb: ElectionBoard) -> None:
+    """The trustees' part of the ceremony (all present, none at fault); no joint key yet."""
+    eb.trustees = {j: Trustee(eb.election, j, eb.boxes[j - 1]) for j in range(1, eb.n + 1)}
+    for j, t in eb.trustees.items():
+        eb.post(eb.trustee_signers[j - 1], d.TRUSTEE_COMMIT, t.commit_body(eb.data))
+    for j, t in eb.trustees.items():
+        eb.post(eb.trustee_signers[j - 1], d.TRUSTEE_REVEAL, t.reveal_body(eb.data))
+
+
+def roll_election(
+    url: str, keys_dir: Path, *, voters: int = 4, revote: str = "last", keyed: bool = True
+) -> Election:
+    """An election of ``voters`` roll keys (3 trustees, k = 2), open now when ``keyed``.
+
+    The server's key folder holds the log key and the ``ballot-box`` authority's key,
+    as ``pnyx serve --keys`` would after ``pnyx authority add ballot-box``.
+    """
+    eb = ElectionBoard(url, trustees=3, threshold=2, eligibility="roll", roll=voters, revote=revote)
+    now = datetime.now(UTC).replace(microsecond=0)
+    opens, closes = rfc3339(now - timedelta(hours=1)), rfc3339(now + timedelta(days=1))
+    eb.post(eb.official, d.ELECTION, {**eb.manifest(), "opens": opens, "closes": closes})
+    keys = KeyStore(keys_dir)
+    keys.save_log(eb.log)
+    keys.save_authority(eb.box_signer)
+    election = Election(eb, keys, opens, closes)
+    if keyed:
+        eb.ceremony()
+        eb.post(eb.official, d.OPEN, {"election": eb.election}, opens)
+    return election
+
+
+# -------------------------------------------------------------- leak search
+
+
+def search(parts: list[bytes], what: list[str]) -> list[str]:
+    """The values of ``what`` found in ``parts``: as text (any case), as the hex of the
+    text, and for a hex value also as the raw bytes it encodes and their base64."""
+    lowered = [p.lower() for p in parts]
+    hits = []
+    for value in what:
+        raw = value.encode("utf-8")
+        forms = {raw.lower(), raw.hex().encode()}
+        if len(value) >= 16 and len(value) % 2 == 0 and all(c in HEX for c in value.lower()):
+            forms.add(bytes.fromhex(value).lower())
+        if any(f in p for f in forms for p in lowered):
+            hits.append(value)
+    return hits
+
+
+def unpacked(doc: Any) -> Iterator[bytes]:
+    """Every string of a JSON document, and what it decodes to when it is base64 (leaves)."""
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield str(k).encode("utf-8")
+            yield from unpacked(v)
+    elif isinstance(doc, list):
+        for v in doc:
+            yield from unpacked(v)
+    elif isinstance(doc, str):
+        yield doc.encode("utf-8")
+        try:
+            yield base64.b64decode(doc, validate=True)
+        except (binascii.Error, ValueError):
+            pass
+
+
+def response_parts(r: httpx.Response) -> list[bytes]:
+    """A response as the search reads it: its raw bytes and, for JSON, every decoded string."""
+    parts = [r.content]
+    if r.headers.get("content-type", "").startswith("application/json"):
+        parts += list(unpacked(r.json()))
+    return parts
+
+
+# ------------------------------------------------------ tests of the helpers
+
+
+def test_search_finds_planted_secrets() -> None:
+    """Negative control: a nonce planted as raw bytes, hex, or base64 inside JSON is found."""
+    secret = "ab" * 32
+    raw = bytes.fromhex(secret)
+    doc = {"leaf": base64.b64encode(b"x" + raw + b"y").decode(), "name": "ADA000"}
+    r = httpx.Response(200, json=doc)
+    parts = response_parts(r)
+    assert search(parts, [secret, "Ada000", "Grace001"]) == [secret, "Ada000"]
+    assert search([b"nothing here"], [secret]) == []
+
+
+def test_is_error_shape() -> None:
+    assert is_error(httpx.Response(404, json={"error": "not_found", "detail": "no"}), 404)
+    assert not is_error(httpx.Response(404, json={"error": "not_found", "detail": "no"}), 400)
+    assert not is_error(httpx.Response(500, json={"error": "x", "detail": "y"}))
+    assert not is_error(httpx.Response(400, json={"detail": "y"}))
+    assert not is_error(httpx.Response(400, json={"error": "x", "detail": "y", "more": 1}))
+    assert not is_error(httpx.Response(400, text="bad"))
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_roll_election_is_open_now(tmp_path: Path, keyed: bool) -> None:
+    e = roll_election(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "keys", keyed=keyed)
+    rec = e.board.state("voting", f"election/{ELECTION}")
+    assert rec["phase"] == (d.OPENED if keyed else d.CEREMONY)
+    assert rec["opens"] <= rfc3339(datetime.now(UTC)) < rec["closes"]
+    assert e.keys.log().verifier().vkey() == e.board.log_verifier().vkey()
+    assert e.keys.authority("ballot-box").verifier().public_key == (
+        e.eb.box_signer.verifier().public_key
+    )
