@@ -297,6 +297,8 @@ describe('credential elections: the presentation header binds the ballot hash', 
         `"nonce":"${toHex(hash)}","predicates":[{"attribute":"birthDate","op":"<=","value":"2008-05-01"}],` +
         '"pseudonym":{"context":"city-2026"},"schema":"eid","type":"PnyxPresentationRequest","version":1}',
     );
+    assert.deepEqual(presentationRequest(cred, toHex(hash)), request);
+    assert.throws(() => presentationRequest(cred, 'ab'), RangeError);
     assert.throws(() => presentationRequest(manifest, hash), RangeError);
   });
 });

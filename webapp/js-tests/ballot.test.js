@@ -498,3 +498,67 @@ describe('threshold.json (docs/crypto.md §5): every proof and derived key', () 
     assert.ok(combined.equals(g.mulPublic(g.scalarFromInt(v.plaintext), g.GENERATOR)));
   });
 });
+
+// --------------------------------------------------------------- properties
+
+describe('properties over random inputs (seeded)', () => {
+  test('decoding is validation: a random string is refused or re-encodes to itself', () => {
+    const rng = stream('property points');
+    let valid = 0;
+    for (let i = 0; i < 400; i++) {
+      const bytes = rng(32);
+      let point;
+      try {
+        point = g.pointFromBytes(bytes);
+      } catch (e) {
+        assert.ok(e instanceof InvalidEncoding);
+        continue;
+      }
+      valid += 1;
+      assert.equal(hex(g.pointToBytes(point)), hex(bytes));
+    }
+    // about 1 in 16 strings encodes an element (s < p, even, x² square, x·y even)
+    assert.ok(valid > 5 && valid < 100, `${valid} valid`);
+  });
+
+  test('scalars: decoding accepts exactly the values below ℓ', () => {
+    const rng = stream('property scalars');
+    for (let i = 0; i < 200; i++) {
+      const bytes = rng(32);
+      bytes[31] &= i % 2 === 0 ? 0x1f : 0xff; // half of them near ℓ (2^252 < ℓ < 2^253)
+      const value = bytes.reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n);
+      if (value < g.ORDER) assert.equal(g.scalarToHex(g.scalarFromBytes(bytes)), hex(bytes));
+      else assert.throws(() => g.scalarFromBytes(bytes), InvalidEncoding);
+    }
+  });
+
+  test('random shapes and selections: encrypt, verify, open with the nonces', () => {
+    const rng = stream('property contests');
+    const pick = (n) => rng(1)[0] % n;
+    const secret = g.randomScalar(rng);
+    const key = g.prepare(g.mul(secret, g.GENERATOR));
+    const context = rng(32);
+    for (let round = 0; round < 6; round++) {
+      const options = 1 + pick(5);
+      const optionLimit = 1 + pick(3);
+      const selections = Array.from({ length: options }, () => pick(optionLimit + 1));
+      const total = selections.reduce((a, b) => a + b, 0);
+      const minimum = pick(total + 1);
+      const maximum = total + pick(options * optionLimit - total + 1);
+      const shape = ct.contestShape({ contestId: rng(1 + pick(8)), options, minimum, maximum, optionLimit });
+      const prover = rng(pick(50));
+      const made = ct.encryptContest(key, shape, selections, { context, prover, rng });
+      const bytes = ct.contestToBytes(made.contest);
+      assert.equal(bytes.length, shape.encodedLength);
+      const decoded = ct.contestFromBytes(bytes, shape);
+      ct.verifyContest(key, shape, decoded, { context, prover });
+      decoded.ciphertexts.forEach((cipher, i) => {
+        assert.ok(eg.verifyNonce(key, cipher, selections[i], made.nonces[i]));
+        const plain = eg.decryptToPoint(secret, cipher);
+        assert.ok(plain.equals(g.mulPublic(g.scalarFromInt(selections[i]), g.GENERATOR)));
+      });
+      const other = flipped(prover.length ? prover : new Uint8Array(1), 0);
+      assert.throws(() => ct.verifyContest(key, shape, decoded, { context, prover: other }), InvalidProof);
+    }
+  });
+});

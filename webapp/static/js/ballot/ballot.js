@@ -29,7 +29,13 @@ import {
   scalarFromHex,
   scalarToHex,
 } from './group.js';
-import { contestFromBytes, contestShape, contestToBytes, encryptContest, verifyContest } from './contest.js';
+import {
+  contestFromBytes,
+  contestShape,
+  contestToBytes,
+  encryptContest,
+  verifyContest,
+} from './contest.js';
 import { verifyNonce } from './elgamal.js';
 
 export const VERSION = 1;
@@ -158,7 +164,15 @@ export function decodeContests(contests, shapes) {
  * Encrypt and prove every contest (§4): returns {ballot, hash, selections, nonces}
  * with `nonces[c][o]` the option nonces (bigints; secret unless challenged).
  */
-export function makeBallotDocument(election, publicKey, context, shapes, voter, selections, rng = randomBytes) {
+export function makeBallotDocument(
+  election,
+  publicKey,
+  context,
+  shapes,
+  voter,
+  selections,
+  rng = randomBytes,
+) {
   if (!Array.isArray(selections) || selections.length !== shapes.length) {
     throw new RangeError('one selection list per contest');
   }
@@ -190,7 +204,9 @@ export function verifyBallotContests(ballot, election, shapes, publicKey, contex
     try {
       verifyContest(publicKey, shapes[c], contest, { context, prover });
     } catch (e) {
-      if (e instanceof InvalidProof) throw new InvalidBallot('invalid_ballot', `contest ${c}: ${e.message}`);
+      if (e instanceof InvalidProof) {
+        throw new InvalidBallot('invalid_ballot', `contest ${c}: ${e.message}`);
+      }
       throw e;
     }
   });
@@ -203,7 +219,9 @@ export function verifyBallotContests(ballot, election, shapes, publicKey, contex
 export function challengeBodyOf(made) {
   return {
     ballot: made.ballot,
-    nonces: made.nonces.map((contest) => contest.map((r) => (typeof r === 'string' ? r : scalarToHex(r)))),
+    nonces: made.nonces.map((contest) =>
+      contest.map((r) => (typeof r === 'string' ? r : scalarToHex(r))),
+    ),
     selections: made.selections.map((s) => [...s]),
   };
 }
@@ -257,7 +275,10 @@ export function openChallenge(publicKey, contests, nonces, selections) {
  */
 export function decryptWithNonce(publicKey, ct, nonce, limit) {
   if (!mulPublic(nonce, GENERATOR).equals(ct.alpha)) {
-    throw new InvalidBallot('invalid_challenge', 'the nonce does not open the ciphertext (α ≠ r·G)');
+    throw new InvalidBallot(
+      'invalid_challenge',
+      'the nonce does not open the ciphertext (α ≠ r·G)',
+    );
   }
   const plain = ct.beta.subtract(mulPublic(nonce, publicKey));
   let point = IDENTITY;
@@ -265,7 +286,10 @@ export function decryptWithNonce(publicKey, ct, nonce, limit) {
     if (plain.equals(point)) return m;
     point = point.add(GENERATOR);
   }
-  throw new InvalidBallot('invalid_challenge', `the ciphertext does not encrypt a value in 0..${limit}`);
+  throw new InvalidBallot(
+    'invalid_challenge',
+    `the ciphertext does not encrypt a value in 0..${limit}`,
+  );
 }
 
 // ------------------------------------------------------------- eligibility
@@ -289,11 +313,15 @@ export function rollEligibility(secretKey, hash) {
  * InvalidBallot("not_eligible") otherwise.
  */
 export function checkRollSignature(eligibility, voter, hash) {
-  const members = eligibility !== null && typeof eligibility === 'object' ? Object.keys(eligibility).sort() : [];
+  const members =
+    eligibility !== null && typeof eligibility === 'object' ? Object.keys(eligibility).sort() : [];
   const key = eligibility?.key;
   const sig = eligibility?.signature;
   if (members.join(',') !== 'key,signature' || !isHex(key, 32) || !isHex(sig, 64)) {
-    throw new InvalidBallot('not_eligible', 'a roll eligibility is {key: 64 hex, signature: 128 hex}');
+    throw new InvalidBallot(
+      'not_eligible',
+      'a roll eligibility is {key: 64 hex, signature: 128 hex}',
+    );
   }
   if (rollVoter(fromHex(key)) !== voter) {
     throw new InvalidBallot('not_eligible', "the roll key is not the ballot's voter");
@@ -305,16 +333,22 @@ export function checkRollSignature(eligibility, voter, hash) {
     ok = false;
   }
   if (!ok) {
-    throw new InvalidBallot('not_eligible', "the roll signature does not verify over this ballot's hash");
+    throw new InvalidBallot(
+      'not_eligible',
+      "the roll signature does not verify over this ballot's hash",
+    );
   }
   return key;
 }
 
 /**
  * The presentation request a credential ballot answers (docs/voting.md §5), as
- * services/voting/ballot.py presentation_request(...).to_json(): its nonce is hex(h_b).
+ * services/voting/ballot.py presentation_request(...).to_json(): its nonce is
+ * hex(h_b) (`hash`: 32 bytes or 64 hex digits).
  */
 export function presentationRequest(manifest, hash) {
+  const nonce = typeof hash === 'string' ? hash : toHex(hash);
+  if (!isHex(nonce, 32)) throw new RangeError('the ballot hash is 32 bytes');
   const e = manifest.eligibility;
   if (!e || e.type !== 'credential') throw new RangeError('the election does not use credentials');
   return {
@@ -325,7 +359,7 @@ export function presentationRequest(manifest, hash) {
     disclose: Object.keys(e.attributes).sort(),
     predicates: e.predicates.map((p) => ({ attribute: p.attribute, op: p.op, value: p.value })),
     date: e.date,
-    nonce: toHex(hash),
+    nonce,
     pseudonym: { context: manifest.id },
   };
 }

@@ -20,7 +20,14 @@
 
 import { InvalidBallot, InvalidEncoding } from './errors.js';
 import { equalBytes, fromHex, isHex, toHex } from './bytes.js';
-import { isPoint, pointFromHex, prepare, randomBytes, scalarFromHex, scalarToHex } from './group.js';
+import {
+  isPoint,
+  pointFromHex,
+  prepare,
+  randomBytes,
+  scalarFromHex,
+  scalarToHex,
+} from './group.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import {
   ELECTION_ID_RE,
@@ -41,7 +48,15 @@ import {
   verifyBallotContests,
 } from './ballot.js';
 
-export { presentationHeader, presentationRequest, manifestHash, electionContext } from './ballot.js';
+export {
+  choicesOf,
+  electionContext,
+  manifestHash,
+  presentationHeader,
+  presentationRequest,
+  selectionsFromChoices,
+} from './ballot.js';
+export { InvalidBallot, InvalidEncoding, InvalidProof } from './errors.js';
 
 function secretKeyBytes(secretKey) {
   if (secretKey instanceof Uint8Array && secretKey.length === 32) return secretKey;
@@ -76,7 +91,7 @@ function keyedElection(manifest, contextHash, jointKey) {
   if (!equalBytes(electionContext(manifest, key), context)) {
     throw new InvalidBallot(
       'context_mismatch',
-      'the election context is not SHA-256(prefix ‖ H(manifest) ‖ joint key): refusing to encrypt',
+      'the election context is not H(prefix ‖ H(manifest) ‖ joint key): refusing to encrypt',
     );
   }
   return { key, context, shapes: shapesOf(manifest) };
@@ -103,9 +118,17 @@ export function rollVoterOf(secretKey) {
  * hash, which the voter keeps and finds on the board (the receipt's `ballot`),
  * `nonces` per contest and option (64 hex each, secret: only a challenge reveals them).
  */
-export function makeBallot(manifest, contextHash, jointKeyHex, selections, { voter, rng = randomBytes } = {}) {
+export function makeBallot(
+  manifest,
+  contextHash,
+  jointKeyHex,
+  selections,
+  { voter, rng = randomBytes } = {},
+) {
   const { key, context, shapes } = keyedElection(manifest, contextHash, jointKeyHex);
-  const chosen = Array.isArray(selections) ? selections : selectionsFromChoices(manifest, selections);
+  const chosen = Array.isArray(selections)
+    ? selections
+    : selectionsFromChoices(manifest, selections);
   const made = makeBallotDocument(manifest.id, key, context, shapes, voter, chosen, rng);
   const hash = toHex(made.hash);
   return {
@@ -147,7 +170,10 @@ export function decryptChallenge(body, manifest, jointKey) {
   const key = jointKeyOf(jointKey);
   const [election, , contests] = ballotFields(body?.ballot);
   if (election !== manifest.id) {
-    throw new InvalidBallot('unknown_election', `the ballot is for ${election}, not ${manifest.id}`);
+    throw new InvalidBallot(
+      'unknown_election',
+      `the ballot is for ${election}, not ${manifest.id}`,
+    );
   }
   const shapes = shapesOf(manifest);
   const decoded = decodeContests(contests, shapes);
@@ -184,20 +210,30 @@ export function decryptChallenge(body, manifest, jointKey) {
 
 /**
  * Verify a voting.ballot body as the domain does (docs/voting.md §6), short of
- * the board's state (phase, replay, re-vote): the ballot's form and election,
- * every contest proof under H_C and the voter, and for a roll election the key
- * on the roll and its signature. Returns h_b (hex); throws InvalidBallot.
+ * the board's state (phase, time, replay, re-vote): the body's members, the
+ * ballot's form, election and voter length, every contest proof under H_C and
+ * the voter, and for a roll election the key on the roll and its signature. A
+ * credential election's presentation is not checked here (webapp/static/js/bbs
+ * verifies BBS proofs; its header must be `presentationHeader(presentationRequest(
+ * manifest, h_b))`). Returns h_b (hex); throws InvalidBallot.
  */
 export function verifyBallot(body, manifest, contextHash, jointKeyHex) {
   const { key, context, shapes } = keyedElection(manifest, contextHash, jointKeyHex);
-  if (body === null || typeof body !== 'object' || Object.keys(body).sort().join(',') !== 'ballot,eligibility') {
-    throw new InvalidBallot('malformed_voting_entry', 'a voting.ballot body is {ballot, eligibility}');
+  const members = body !== null && typeof body === 'object' ? Object.keys(body).sort() : [];
+  if (members.join(',') !== 'ballot,eligibility') {
+    throw new InvalidBallot(
+      'malformed_voting_entry',
+      'a voting.ballot body is {ballot, eligibility}',
+    );
   }
   const ballot = body.ballot;
   const [, voter] = ballotFields(ballot);
   const roll = manifest.eligibility?.type === 'roll';
   if (voter.length !== (roll ? 64 : 96)) {
-    throw new InvalidBallot('malformed_voting_entry', `the voter of this election is ${roll ? 64 : 96} hex digits`);
+    throw new InvalidBallot(
+      'malformed_voting_entry',
+      `the voter of this election is ${roll ? 64 : 96} hex digits`,
+    );
   }
   verifyBallotContests(ballot, manifest.id, shapes, key, context);
   const hash = ballotHash(ballot);

@@ -93,7 +93,8 @@ export function contestFromBytes(bytes, shape) {
   const size = 64 * (shape.optionLimit + 1);
   const optionProofs = [];
   for (let i = 0; i < n; i++) {
-    optionProofs.push(rangeProofFromBytes(bytes.subarray(offset, offset + size), shape.optionLimit + 1));
+    const proof = bytes.subarray(offset, offset + size);
+    optionProofs.push(rangeProofFromBytes(proof, shape.optionLimit + 1));
     offset += size;
   }
   const sumProof = rangeProofFromBytes(bytes.subarray(offset), shape.maximum - shape.minimum + 1);
@@ -122,13 +123,20 @@ export function contestTranscript(shape, ciphertexts, context, prover) {
  * and `prover` (the voter's pseudonym, bytes). Returns {contest, nonces}: the
  * option nonces stay with the voter unless the ballot is challenged (§4.5).
  */
-export function encryptContest(publicKey, shape, selections, { context, prover, rng = randomBytes }) {
+export function encryptContest(
+  publicKey,
+  shape,
+  selections,
+  { context, prover, rng = randomBytes },
+) {
   if (!Array.isArray(selections) || selections.length !== shape.options) {
     throw new RangeError('one selection per option');
   }
   let total = 0;
   for (const s of selections) {
-    if (!isCount(s, 0, shape.optionLimit)) throw new RangeError('a selection is outside 0..option_limit');
+    if (!isCount(s, 0, shape.optionLimit)) {
+      throw new RangeError('a selection is outside 0..option_limit');
+    }
     total += s;
   }
   if (total < shape.minimum || total > shape.maximum) {
@@ -140,9 +148,10 @@ export function encryptContest(publicKey, shape, selections, { context, prover, 
   const nonces = selections.map(() => randomScalar(rng));
   const ciphertexts = selections.map((s, i) => encryptPoint(publicKey, table[s], nonces[i]));
   const transcript = contestTranscript(shape, ciphertexts, context, prover);
-  const optionProofs = ciphertexts.map((ct, i) =>
-    proveRange(publicKey, ct, selections[i], nonces[i], 0, shape.optionLimit, transcript.appendInt('option', i), rng),
-  );
+  const optionProofs = ciphertexts.map((ct, i) => {
+    const t = transcript.appendInt('option', i);
+    return proveRange(publicKey, ct, selections[i], nonces[i], 0, shape.optionLimit, t, rng);
+  });
   let totalNonce = nonces[0];
   for (const r of nonces.slice(1)) totalNonce = scalarAdd(totalNonce, r);
   // A = (Σ r_i)·G: one fixed-base multiplication; B is summed.
@@ -168,7 +177,8 @@ export function encryptContest(publicKey, shape, selections, { context, prover, 
 
 /** Accept an encrypted contest or throw InvalidProof (§4.5 steps 1–4). */
 export function verifyContest(publicKey, shape, contest, { context, prover }) {
-  if (contest.ciphertexts.length !== shape.options || contest.optionProofs.length !== shape.options) {
+  const n = shape.options;
+  if (contest.ciphertexts.length !== n || contest.optionProofs.length !== n) {
     throw new InvalidProof('the contest has the wrong number of options'); // step 1
   }
   if (contest.ciphertexts.some((c) => c.alpha.is0() || c.beta.is0())) {
@@ -177,8 +187,10 @@ export function verifyContest(publicKey, shape, contest, { context, prover }) {
   const transcript = contestTranscript(shape, contest.ciphertexts, context, prover);
   contest.ciphertexts.forEach((ct, i) => {
     // step 2
-    verifyRange(publicKey, ct, 0, shape.optionLimit, contest.optionProofs[i], transcript.appendInt('option', i));
+    const t = transcript.appendInt('option', i);
+    verifyRange(publicKey, ct, 0, shape.optionLimit, contest.optionProofs[i], t);
   });
   const total = sumCiphertexts(contest.ciphertexts); // step 3
-  verifyRange(publicKey, total, shape.minimum, shape.maximum, contest.sumProof, transcript.append('sum', EMPTY)); // step 4
+  const t = transcript.append('sum', EMPTY);
+  verifyRange(publicKey, total, shape.minimum, shape.maximum, contest.sumProof, t); // step 4
 }

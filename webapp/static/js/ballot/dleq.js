@@ -59,8 +59,12 @@ export function proveDleq(secret, g1, g2, transcript, rng = randomBytes) {
   const h2 = mul(secret, g2);
   const s = statement(transcript, g1, h1, g2, h2);
   const [nonce] = s.nonces(1, scalarToBytes(secret), rng);
-  const challenge = s.appendPoint('A1', mul(nonce, g1)).appendPoint('A2', mul(nonce, g2)).challenge('c');
-  return { h1, h2, proof: Object.freeze({ challenge, response: scalarAdd(nonce, scalarMul(challenge, secret)) }) };
+  const challenge = s
+    .appendPoint('A1', mul(nonce, g1))
+    .appendPoint('A2', mul(nonce, g2))
+    .challenge('c');
+  const response = scalarAdd(nonce, scalarMul(challenge, secret));
+  return { h1, h2, proof: Object.freeze({ challenge, response }) };
 }
 
 /** Accept, or throw InvalidProof (§4.2 steps 1–3). */
@@ -68,12 +72,18 @@ export function verifyDleq(g1, h1, g2, h2, proof, transcript) {
   if (g1.is0() || g2.is0()) throw new InvalidProof('a DLEQ base is the identity');
   const a1 = mulPublic(proof.response, g1).subtract(mulPublic(proof.challenge, h1));
   const a2 = mulPublic(proof.response, g2).subtract(mulPublic(proof.challenge, h2));
-  const expected = statement(transcript, g1, h1, g2, h2).appendPoint('A1', a1).appendPoint('A2', a2).challenge('c');
+  const expected = statement(transcript, g1, h1, g2, h2)
+    .appendPoint('A1', a1)
+    .appendPoint('A2', a2)
+    .challenge('c');
   if (expected !== proof.challenge) throw new InvalidProof('DLEQ proof does not verify');
 }
 
 function bind(transcript, ct) {
-  return transcript.append('proof', DECRYPTION_SHARE).appendPoint('alpha', ct.alpha).appendPoint('beta', ct.beta);
+  return transcript
+    .append('proof', DECRYPTION_SHARE)
+    .appendPoint('alpha', ct.alpha)
+    .appendPoint('beta', ct.beta);
 }
 
 /** D = x·α with its proof; returns {share, proof} (§4.4). */
@@ -84,13 +94,17 @@ export function proveDecryptionShare(secret, ct, transcript, rng = randomBytes) 
 
 /** Accept D as x·α for the x behind `pub`, or throw InvalidProof (§4.4). */
 export function verifyDecryptionShare(pub, ct, share, proof, transcript) {
-  if (ct.alpha.is0()) throw new InvalidProof('cannot prove a decryption of a ciphertext with α = O');
+  if (ct.alpha.is0()) {
+    throw new InvalidProof('cannot prove a decryption of a ciphertext with α = O');
+  }
   verifyDleq(GENERATOR, pub, ct.alpha, share, proof, bind(transcript, ct));
 }
 
 /** Accept that `ct` decrypts to `plaintext` under `pub`: D = β − m·G, then as above (§4.4). */
 export function verifyDecryption(pub, ct, plaintext, proof, transcript) {
-  if (!Number.isSafeInteger(plaintext) || plaintext < 0) throw new InvalidProof('plaintext out of range');
-  const share = ct.beta.subtract(mulPublic(scalarFromInt(plaintext), GENERATOR));
+  const integer = typeof plaintext === 'bigint' || Number.isSafeInteger(plaintext);
+  const m = integer ? BigInt(plaintext) : -1n;
+  if (m < 0n || m >= 2n ** 64n) throw new InvalidProof('plaintext out of range');
+  const share = ct.beta.subtract(mulPublic(scalarFromInt(m), GENERATOR));
   verifyDecryptionShare(pub, ct, share, proof, transcript);
 }

@@ -100,7 +100,16 @@ function statement(transcript, publicKey, ct, lower, upper) {
  * Prove that `ct` = Enc_K(value; nonce) with lower ≤ value ≤ upper (§4.3).
  * The caller guarantees the ciphertext; the proof would not verify otherwise.
  */
-export function proveRange(publicKey, ct, value, nonce, lower, upper, transcript, rng = randomBytes) {
+export function proveRange(
+  publicKey,
+  ct,
+  value,
+  nonce,
+  lower,
+  upper,
+  transcript,
+  rng = randomBytes,
+) {
   checkBounds(lower, upper);
   if (!Number.isSafeInteger(value) || value < lower || value > upper) {
     throw new RangeError('the value is outside the range it is to be proven in');
@@ -152,7 +161,8 @@ export function verifyRange(publicKey, ct, lower, upper, proof, transcript) {
   }
   const alpha = ct.alpha;
   // step 2: β* = β − lower·G
-  let shifted = lower === 0 ? ct.beta : ct.beta.subtract(mulPublic(scalarFromInt(lower), GENERATOR));
+  let shifted =
+    lower === 0 ? ct.beta : ct.beta.subtract(mulPublic(scalarFromInt(lower), GENERATOR));
   const commitments = [];
   let total = 0n;
   for (let j = 0; j < branches; j++) {

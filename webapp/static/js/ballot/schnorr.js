@@ -40,7 +40,11 @@ export function schnorrProofToBytes(proof) {
 }
 
 function challengeOf(transcript, pub, commitment) {
-  return transcript.append('proof', SCHNORR).appendPoint('X', pub).appendPoint('R', commitment).challenge('c');
+  return transcript
+    .append('proof', SCHNORR)
+    .appendPoint('X', pub)
+    .appendPoint('R', commitment)
+    .challenge('c');
 }
 
 /** Prove knowledge of x for X = x·G; returns {public: X, proof} (§4.1). */
@@ -48,7 +52,8 @@ export function proveKnowledge(secret, transcript, rng = randomBytes) {
   const pub = mul(secret, GENERATOR);
   const [nonce] = transcript.appendPoint('X', pub).nonces(1, scalarToBytes(secret), rng);
   const challenge = challengeOf(transcript, pub, mul(nonce, GENERATOR));
-  return { public: pub, proof: Object.freeze({ challenge, response: scalarAdd(nonce, scalarMul(challenge, secret)) }) };
+  const response = scalarAdd(nonce, scalarMul(challenge, secret));
+  return { public: pub, proof: Object.freeze({ challenge, response }) };
 }
 
 /** Accept, or throw InvalidProof (§4.1 steps 1–2). */
