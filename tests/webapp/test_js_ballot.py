@@ -8,7 +8,9 @@
 - with the same randomness, the JS and services/voting/ballot.py make the same
   bytes (ballot, hash, roll signature);
 - the JS verifies the ballots and challenges the Python casting code made, and
-  refuses tampered ones; the presentation header it builds is Python's.
+  refuses tampered ones; the presentation header it builds is Python's;
+- through the HTTP API, as the booth page posts them: a JS ballot is cast, the
+  same with a changed ciphertext byte is a 4xx that writes nothing.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from services.voting.manifest import CredentialRule, manifest_hash, parse_eligib
 from services.voting.scenario import VOTING, ElectionBoard
 from tests.services.voting.kit import opened, recoded, unchanged_after
 from tests.vectors.generate_ballot_vectors import Stream
+from tests.webapp.test_api_kit import is_error, post_json, roll_election, state_of
 
 WEBAPP = Path(__file__).resolve().parents[2] / "webapp"
 NODE_TESTS = ("js-tests/ballot.test.js", "js-tests/ballot-booth.test.js")
@@ -369,3 +372,52 @@ def test_make_ballot_refuses_a_bad_request(election: Election) -> None:
     )
     assert proc.returncode == 1
     assert "context" in proc.stderr and proc.stdout == ""
+
+
+# ------------------------------------------------------- through the HTTP API
+
+
+def test_js_ballots_through_the_api(tmp_path: Path) -> None:
+    """The booth's path: load the election from the API, make ballots in JS, post them.
+
+    A JS ballot is cast (201, its receipt names the JS tracker); the same voter's
+    next ballot with one ciphertext byte changed in transit is a 4xx
+    ``{"error", "detail"}`` and writes nothing; a JS challenge is accepted.
+    """
+    e = roll_election(f"sqlite:///{tmp_path / 'board.db'}", tmp_path / "keys")
+    c = e.client()
+    path = f"/api/v1/voting/elections/{e.eb.election}"
+    detail = c.get(path).json()
+    page = {"manifest": detail["manifest"], "context": detail["context"]}
+    page["joint_key"] = detail["joint_key"]
+    seeds = [bytes(k).hex() for k in e.voters]
+    made = run_node(
+        {
+            "command": "make",
+            **page,
+            "ballots": [
+                {"roll_key": seeds[0], "selections": CHOICES[0]},
+                {"roll_key": seeds[1], "selections": CHOICES[1]},
+                {"roll_key": seeds[2], "selections": CHOICES[2]},
+            ],
+        }
+    )["ballots"]
+    r = post_json(c, f"{path}/ballots", made[0]["body"])
+    assert r.status_code == 201, r.text
+    assert r.json()["ballot"] == made[0]["tracker"]
+
+    for decodable in (True, False):
+        bad = recoded(made[1]["body"])
+        bad["ballot"]["contests"][0] = flip_in_ciphertext(bad["ballot"]["contests"][0], decodable)
+        before = state_of(e.board)
+        r = post_json(c, f"{path}/ballots", bad)
+        assert is_error(r), (r.status_code, r.text)
+        assert r.json()["error"] in ("invalid_ballot", "malformed_voting_entry"), r.text
+        assert state_of(e.board) == before
+    r = post_json(c, f"{path}/ballots", made[1]["body"])
+    assert r.status_code == 201, r.text
+
+    r = post_json(c, f"{path}/challenges", made[2]["challenge"])
+    assert r.status_code == 201, r.text
+    assert r.json()["selections"] == CHOICES[2]
+    assert r.json()["ballot"] == made[2]["tracker"]
