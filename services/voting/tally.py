@@ -15,12 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import nacl.bindings as sodium
-
 from crypto.dlog import DiscreteLogTable
 from crypto.elgamal import Ciphertext
 from crypto.errors import ThresholdError
-from crypto.group import Point, Scalar
+from crypto.group import Point, Scalar, add_encodings
 from crypto.threshold import PartialDecryption, combine_partial_decryptions, partial_decrypt
 from services.identity.board_data import BoardData
 from services.voting.election import NAME, ElectionInfo
@@ -45,13 +43,13 @@ def counted_tally(scan: Scan, election: str, widths: list[int]) -> tuple[int, li
 
     The ciphertexts come from the domain's own state, where they were written
     only after their ballot's points were validated and its proofs verified,
-    so they are added as encodings (libsodium ``crypto_core_ed25519_add``)
-    without decoding them again.  ``widths`` are the contests' option counts.
+    so they are added as encodings (``crypto.group.add_encodings``) without
+    building ``Point`` objects.  ``widths`` are the contests' option counts.
     """
     total = sum(widths)
     sums: list[bytes] | None = None
     count = 0
-    add = sodium.crypto_core_ed25519_add
+    add = add_encodings
     for _, cast in scan(f"cast/{election}/"):
         raw = bytes.fromhex(cast["ciphertexts"])
         parts = [raw[32 * k : 32 * k + 32] for k in range(2 * total)]

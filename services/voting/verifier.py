@@ -31,12 +31,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from nacl.bindings import crypto_core_ed25519_add
-
 from crypto.contest import verify_contest
 from crypto.elgamal import Ciphertext
 from crypto.errors import InvalidEncoding, InvalidProof, ThresholdError
-from crypto.group import GENERATOR, Point, Scalar
+from crypto.group import GENERATOR, Point, Scalar, add_encodings
 from crypto.threshold import (
     CeremonyParameters,
     CoefficientCommitments,
@@ -496,7 +494,7 @@ def _time(t: str) -> datetime:
 
 
 def _add_point(a: bytes, b: bytes) -> bytes:
-    return bytes(crypto_core_ed25519_add(a, b))
+    return add_encodings(a, b)
 
 
 class _Verifier:
