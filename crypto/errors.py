@@ -12,9 +12,9 @@ from __future__ import annotations
 class InvalidEncoding(ValueError):
     """Bytes that do not decode to a group element or scalar (docs/crypto.md §2).
 
-    Raised for a wrong length, a non-canonical value (y ≥ p, s ≥ ℓ), a point off
-    the curve, of small order, outside the prime-order subgroup, or the identity
-    where the format forbids it.
+    Raised for a wrong length, a non-canonical value (a field element ≥ p or
+    negative, bit 255 set, s ≥ ℓ), bytes that are not a ristretto255 encoding
+    (RFC 9496 §4.3.1), or the identity where the format forbids it.
     """
 
 
