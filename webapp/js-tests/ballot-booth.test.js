@@ -131,6 +131,8 @@ describe('makeBallot', () => {
     assert.throws(() => makeBallot(manifest, contextHex, keyHex, [[1, 0, 0, 0], [1, 0], [1, 1, 1, 0]], { voter }), RangeError);
     assert.throws(() => makeBallot(manifest, contextHex, keyHex, choice, {}), RangeError);
     assert.throws(() => makeBallot(manifest, contextHex, keyHex, choice, { voter: 'XY' }), RangeError);
+    const nym = 'ab'.repeat(48); // a credential pseudonym's length, in a roll election
+    assert.throws(() => makeBallot(manifest, contextHex, keyHex, choice, { voter: nym }), RangeError);
   });
 });
 

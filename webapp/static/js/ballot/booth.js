@@ -97,6 +97,11 @@ function keyedElection(manifest, contextHash, jointKey) {
   return { key, context, shapes: shapesOf(manifest) };
 }
 
+/** Hex digits of a voter: a roll key id (SHA-256, 64) or a BBS pseudonym (G1 point, 96). */
+function voterLength(manifest) {
+  return manifest.eligibility?.type === 'roll' ? 64 : 96;
+}
+
 /** A roll voter's pseudonym (hex) from the 32-byte Ed25519 seed: SHA-256 of the public key. */
 export function rollVoterOf(secretKey) {
   return rollVoter(ed25519.getPublicKey(secretKeyBytes(secretKey)));
@@ -126,6 +131,9 @@ export function makeBallot(
   { voter, rng = randomBytes } = {},
 ) {
   const { key, context, shapes } = keyedElection(manifest, contextHash, jointKeyHex);
+  if (!isHex(voter) || voter.length !== voterLength(manifest)) {
+    throw new RangeError(`the voter of this election is ${voterLength(manifest)} hex digits`);
+  }
   const chosen = Array.isArray(selections)
     ? selections
     : selectionsFromChoices(manifest, selections);
@@ -229,10 +237,10 @@ export function verifyBallot(body, manifest, contextHash, jointKeyHex) {
   const ballot = body.ballot;
   const [, voter] = ballotFields(ballot);
   const roll = manifest.eligibility?.type === 'roll';
-  if (voter.length !== (roll ? 64 : 96)) {
+  if (voter.length !== voterLength(manifest)) {
     throw new InvalidBallot(
       'malformed_voting_entry',
-      `the voter of this election is ${roll ? 64 : 96} hex digits`,
+      `the voter of this election is ${voterLength(manifest)} hex digits`,
     );
   }
   verifyBallotContests(ballot, manifest.id, shapes, key, context);
