@@ -36,7 +36,7 @@ from ledger.board import Board
 from ledger.errors import DomainRejection, Rejected
 from ledger.store import Store
 from services.registry import default_registry
-from webapp.api import DEFAULT_BALLOT_BOX, MAX_BODY, MAX_DEPTH, Server
+from webapp.api import DEFAULT_BALLOT_BOX, ERROR_RESPONSES, MAX_BODY, MAX_DEPTH, Server
 from webapp.keystore import KeyStore
 
 WEBAPP = Path(__file__).resolve().parent
@@ -263,7 +263,7 @@ def create_app(
     for module in modules:
         app.include_router(module.router)
         limits.update(getattr(module, "BODY_LIMITS", {}))
-    app.include_router(tiles.router)
+    app.include_router(tiles.router, responses=ERROR_RESPONSES)
     _mount_static(app)
     app.add_middleware(BodyLimits, max_body=max_body, max_depth=max_depth, limits=limits)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,20 +17,28 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from nacl.signing import SigningKey
+from rich.console import Console
 
+from crypto.threshold import generate_box_keypair
+from ledger import authorities
 from ledger.board import Board
 from ledger.entry import key_id, make_entry
 from ledger.note import Signer
+from ledger.store import Store
+from services.identity.board_data import BoardData
+from services.registry import default_registry
 from services.voting import domain as d
 from services.voting.ballot import MadeBallot
 from services.voting.casting import roll_ballot
-from services.voting.ceremony import Trustee
-from services.voting.scenario import ElectionBoard
+from services.voting.ceremony import Trustee, joint_key_body
+from services.voting.scenario import CONTESTS, ElectionBoard
 from webapp.app import create_app
+from webapp.cli_voting import DEMO_OFFICIAL, DemoOutcome, run_election_demo
 from webapp.keystore import KeyStore
 
 HEX = set("0123456789abcdef")
 ELECTION = "city-2026"
+ROLL_ELECTION = "roll-2026"
 
 
 def is_error(r: httpx.Response, status: int | None = None) -> bool:
@@ -129,6 +138,124 @@ def roll_election(
     return election
 
 
+# ------------------------------------------------- the demo, and a roll election
+
+
+@dataclass
+class RollElection:
+    """A roll election added to an existing board with the key folder's root and official."""
+
+    board: Board
+    election: str
+    roll: list[SigningKey]
+    official: Signer
+    opens: str
+    closes: str
+
+    def ballot(
+        self, voter: int, selections: list[list[int]] | None = None
+    ) -> tuple[MadeBallot, dict[str, Any]]:
+        choice = selections or [[1, 0, 0, 0], [0, 1], [1, 0, 1, 0]]
+        data = BoardData.from_board(self.board)
+        return roll_ballot(data, self.roll[voter], self.election, choice)
+
+
+def add_roll_election(
+    board: Board, keys: KeyStore, election: str, *, voters: int = 3, official: str
+) -> RollElection:
+    """A roll election open now, on a board whose root key and official key ``keys`` hold:
+    two new trustees (k = 2) are registered, run the ceremony, and the official opens it."""
+    root, office = keys.authority("root"), keys.authority(official)
+    trustees = [Signer.generate(f"{election}-trustee-{j}") for j in (1, 2)]
+    for t in trustees:
+        body = {"name": t.name, "public_key": t.verifier().public_key.hex(), "roles": ["trustee"]}
+        board.append(signed(root, authorities.AUTHORITY, body))
+    boxes = [generate_box_keypair() for _ in trustees]
+    roll = [SigningKey.generate() for _ in range(voters)]
+    now = datetime.now(UTC).replace(microsecond=0)
+    opens, closes = rfc3339(now - timedelta(hours=1)), rfc3339(now + timedelta(days=1))
+    manifest = {
+        "version": 1,
+        "id": election,
+        "title": "Roll election",
+        "contests": [c.to_json() for c in CONTESTS],
+        "eligibility": {"type": "roll", "voters": [bytes(k.verify_key).hex() for k in roll]},
+        "revote": "last",
+        "trustees": [
+            {"index": j, "key_id": key_id(t.verifier().public_key), "box": b.public.hex()}
+            for j, (t, b) in enumerate(zip(trustees, boxes, strict=True), start=1)
+        ],
+        "threshold": 2,
+        "opens": opens,
+        "closes": closes,
+    }
+    board.append(signed(office, d.ELECTION, manifest))
+    data = BoardData.from_board(board)
+    ts = [Trustee(election, j, b) for j, b in enumerate(boxes, start=1)]
+    for signer, t in zip(trustees, ts, strict=True):
+        board.append(signed(signer, d.TRUSTEE_COMMIT, t.commit_body(data)))
+    for signer, t in zip(trustees, ts, strict=True):
+        board.append(signed(signer, d.TRUSTEE_REVEAL, t.reveal_body(data)))
+    board.append(signed(office, d.JOINT_KEY, joint_key_body(data, election)))
+    board.append(signed(office, d.OPEN, {"election": election}, opens))
+    return RollElection(board, election, roll, office, opens, closes)
+
+
+@dataclass
+class Demo:
+    """`pnyx demo election` (decided, e-ID voters) and an open roll election on one board."""
+
+    board: Board
+    keys: KeyStore
+    outcome: DemoOutcome
+    roll: RollElection
+    publisher: Signer
+
+
+def demo_board(url: str, keys_dir: Path, *, voters: int = 4, seed: int = 7) -> Demo:
+    board = Board(Store(url), default_registry())
+    keys = KeyStore(keys_dir)
+    outcome = run_election_demo(
+        board, keys, Console(file=io.StringIO()), voters=voters, trustees=4, threshold=2, seed=seed
+    )
+    assert outcome.failed == [], outcome.failed
+    roll = add_roll_election(board, keys, ROLL_ELECTION, official=DEMO_OFFICIAL)
+    publisher = Signer.generate("city")
+    body = {"name": "city", "public_key": publisher.verifier().public_key.hex(),
+            "roles": ["publisher"]}  # fmt: skip
+    board.append(signed(keys.authority("root"), authorities.AUTHORITY, body))
+    board.sign_checkpoint(keys.log())
+    return Demo(board, keys, outcome, roll, publisher)
+
+
+def identity_needles(outcome: DemoOutcome) -> list[str]:
+    """What identifies a demo voter: names, birth date, credential secrets and signature."""
+    found = []
+    for v in outcome.voters:
+        subject = v.record["credential"]["credentialSubject"]
+        proof = v.record["credential"]["proof"]["proofValue"]
+        assert proof.startswith("f")  # multibase hex
+        found += [v.given, v.family, f"{v.given} {v.family}", subject["birthDate"]]
+        found += [v.record["secrets"]["nymSecret"], v.record["secrets"]["proverBlind"], proof[1:]]
+    return found
+
+
+def selections_text(made: MadeBallot) -> str:
+    """A ballot's selections as the board writes a challenge's (compact JSON)."""
+    return json.dumps([list(s) for s in made.selections], separators=(",", ":"))
+
+
+def vote_needles(
+    cast: list[MadeBallot], challenged: list[MadeBallot]
+) -> tuple[list[str], list[str]]:
+    """(secret: the cast ballots' nonces and selections; public: the challenged ones')."""
+    public_sel = {selections_text(m) for m in challenged}
+    secret = [r.hex() for m in cast for contest in m.nonces for r in contest]
+    secret += sorted({selections_text(m) for m in cast} - public_sel)
+    public = [r.hex() for m in challenged for contest in m.nonces for r in contest]
+    return secret, public + sorted(public_sel)
+
+
 # -------------------------------------------------------------- leak search
 
 
@@ -205,3 +332,14 @@ def test_roll_election_is_open_now(tmp_path: Path, keyed: bool) -> None:
     assert e.keys.authority("ballot-box").verifier().public_key == (
         e.eb.box_signer.verifier().public_key
     )
+
+
+def test_demo_board(tmp_path: Path) -> None:
+    """The demo election is decided, the roll election open, both listed by the API."""
+    demo = demo_board(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "keys", voters=2)
+    c = TestClient(create_app(demo.board.store.url, demo.keys))
+    phases = {e["id"]: e["phase"] for e in c.get("/api/v1/voting/elections").json()["elections"]}
+    assert phases == {"demo-election": "decided", ROLL_ELECTION: "open"}
+    _, body = demo.roll.ballot(0)
+    r = post_json(c, f"/api/v1/voting/elections/{ROLL_ELECTION}/ballots", body)
+    assert r.status_code == 201, r.text
