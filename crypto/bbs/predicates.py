@@ -11,13 +11,19 @@ bounds [lo_j, hi_j], by
   announcement K_j = m~_j·G + r~_j·H uses the *same* random scalar m~_j as the
   BBS proof's T2, so the BBS response m^_j = m~_j + m_j·c serves both, with
   r^_j = r~_j + ρ_j·c; the verifier recomputes K_j = m^_j·G + r^_j·H − c·C_j,
-- a range proof (range.py) that C_j hides a value in [lo_j, hi_j],
 
 all under one challenge c: the draft's challenge octets (core §5.3, or the
 pseudonym draft's §8.1) followed by the extension
 
     "PNYX_V1_PREDICATES" || I2OSP(P, 8) || for each j ascending:
-        I2OSP(j, 8) || lo_j, hi_j (8-byte two's complement) || C_j || K_j || range octets
+        I2OSP(j, 8) || lo_j, hi_j (8-byte two's complement) || C_j || K_j
+
+and then one aggregated Bulletproofs range proof (range.py) that C_j hides a
+value in [lo_j, hi_j] for every j, whose transcript starts from I2OSP(c, 32)
+and absorbs every (lo_j, hi_j, C_j) again. The link: C_j is in c's octets
+through K_j, whose response m^_j is the BBS proof's own, so C_j opens to the
+signed m_j (else log_G H is known); the range proof shows C_j opens to a value
+in range; Pedersen binding makes the two openings one.
 
 With no predicate the extension is empty and the presentation's proof is
 exactly a draft proof (ProofGen or ProofGenWithNym) and verifies as one.
@@ -57,16 +63,15 @@ from crypto.bbs.pseudonym import (
     pseudonym_api_id,
 )
 from crypto.bbs.range import (
-    MAX_RANGE_BITS,
     PedersenGenerators,
     RangeProof,
+    check_ranges,
+    padded_length,
     pedersen_generators,
-    range_announce,
-    range_bits,
-    range_respond,
-    range_verify_announcement,
+    proof_size,
+    prove_ranges,
+    range_weights,
 )
-from crypto.bbs.range import size as range_size
 from crypto.bbs.suite import (
     OCTET_POINT_LENGTH,
     OCTET_SCALAR_LENGTH,
@@ -96,8 +101,9 @@ Attribute = bytes | int
 
 #: The label that opens the predicate extension of the challenge.
 PREDICATES_LABEL: Final = b"PNYX_V1_PREDICATES"
-#: The presentation encoding's version byte.
-PRESENTATION_VERSION: Final = 1
+#: The presentation encoding's version byte (2: one aggregated Bulletproofs range proof;
+#: version 1 carried a bit-decomposition proof per predicate and is no longer read).
+PRESENTATION_VERSION: Final = 2
 _MIN_INT: Final = -(2**63)
 _MAX_INT: Final = 2**63 - 1
 
@@ -140,14 +146,13 @@ class NymInput:
 
 @dataclass(frozen=True)
 class PredicateProof:
-    """For attribute `index`: C (48 bytes), r^ and the range proof for [lo, hi]."""
+    """For attribute `index` and [lo, hi]: C (48 bytes) and r^ (module docstring)."""
 
     index: int
     lo: int
     hi: int
     commitment: bytes
     blinding_response: int
-    range_proof: RangeProof
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,8 @@ class Presentation:
     """A BBS proof with an optional pseudonym and range predicates (module docstring).
 
     `num_messages` is L (signer attributes); `committed` (M) and `nym_length`
-    (N) are 0 for a credential of the core interface.
+    (N) are 0 for a credential of the core interface. `range_proof` covers every
+    predicate at once and is None iff there is none.
     """
 
     proof: bytes
@@ -164,12 +170,16 @@ class Presentation:
     nym_length: int
     pseudonym: bytes | None
     predicates: tuple[PredicateProof, ...]
+    range_proof: RangeProof | None = None
 
     def to_bytes(self) -> bytes:
         """version (1) || flags (1; bit 0: pseudonym) || I2OSP(L, 2) || I2OSP(M, 2) ||
         I2OSP(N, 2) || I2OSP(len(proof), 4) || proof || [pseudonym (48)] ||
         I2OSP(P, 1) || per predicate: I2OSP(j, 2) || lo, hi (8 bytes two's
-        complement each) || C (48) || r^ (32) || range proof (range.py)."""
+        complement each) || C (48) || r^ (32); then, iff P > 0, the range proof
+        (range.py, its size fixed by the bounds). BBSError if inconsistent."""
+        if (self.range_proof is None) != (not self.predicates):
+            raise BBSError("a range proof comes with the predicates, and only with them")
         out = bytearray([PRESENTATION_VERSION, 1 if self.pseudonym is not None else 0])
         out += i2osp(self.num_messages, 2) + i2osp(self.committed, 2) + i2osp(self.nym_length, 2)
         out += i2osp(len(self.proof), 4) + self.proof
@@ -180,7 +190,8 @@ class Presentation:
             out += i2osp(p.index, 2)
             out += p.lo.to_bytes(8, "big", signed=True) + p.hi.to_bytes(8, "big", signed=True)
             out += p.commitment + i2osp(p.blinding_response, OCTET_SCALAR_LENGTH)
-            out += p.range_proof.to_bytes()
+        if self.range_proof is not None:
+            out += self.range_proof.to_bytes()
         return bytes(out)
 
     @classmethod
@@ -212,16 +223,20 @@ class Presentation:
             index = int.from_bytes(take(2), "big")
             lo = int.from_bytes(take(8), "big", signed=True)
             hi = int.from_bytes(take(8), "big", signed=True)
-            n_bits = len(range_bits(lo, hi))
             commitment = take(OCTET_POINT_LENGTH)
             r_hat = int.from_bytes(take(OCTET_SCALAR_LENGTH), "big")
             if r_hat >= ORDER:
                 raise BBSError("non-canonical scalar")
-            rp = RangeProof.from_bytes(take(range_size(n_bits)), n_bits)
-            predicates.append(PredicateProof(index, lo, hi, commitment, r_hat, rp))
+            predicates.append(PredicateProof(index, lo, hi, commitment, r_hat))
+        range_proof = None
+        if predicates:
+            n = padded_length([(p.lo, p.hi) for p in predicates])
+            range_proof = RangeProof.from_bytes(take(proof_size(n)), n)
         if pos != len(data):
             raise BBSError("trailing bytes after the presentation")
-        return cls(proof, length, committed, nym_length, pseudonym, tuple(predicates))
+        return cls(
+            proof, length, committed, nym_length, pseudonym, tuple(predicates), range_proof
+        )
 
 
 @dataclass(frozen=True)
@@ -261,7 +276,7 @@ def _check_predicates(
         lo, hi = predicates[j]
         if not isinstance(j, int) or not 0 <= j < length or j in disclosed:
             raise BBSError("a predicate names an undisclosed signer attribute")
-        range_bits(lo, hi)
+        range_weights(lo, hi)
         out.append((j, lo, hi))
     if len(out) > 255:
         raise BBSError("too many predicates")
@@ -269,19 +284,18 @@ def _check_predicates(
 
 
 def _extension_octets(
-    backend: CurveBackend, items: Sequence[tuple[int, int, int, G1, G1, bytes]]
+    backend: CurveBackend, items: Sequence[tuple[int, int, int, G1, G1]]
 ) -> bytes:
     if not items:
         return b""
     parts = [PREDICATES_LABEL, i2osp(len(items), 8)]
-    for j, lo, hi, c_point, k_point, range_octets in items:
+    for j, lo, hi, c_point, k_point in items:
         parts += [
             i2osp(j, 8),
             lo.to_bytes(8, "big", signed=True),
             hi.to_bytes(8, "big", signed=True),
             backend.g1_to_bytes(c_point),
             backend.g1_to_bytes(k_point),
-            range_octets,
         ]
     return b"".join(parts)
 
@@ -355,11 +369,12 @@ def present(
             raise BBSError("a predicate attribute must be an integer attribute")
         rho, r_tilde = calculate_random_scalars(2)
         c_point = backend.g1_msm((gens.g, gens.h), (value % ORDER, rho))
+        if not lo <= value <= hi:
+            raise BBSError("the value is outside the range: the predicate does not hold")
         m_tilde = rs[5 + undisclosed.index(j)]
         k_point = backend.g1_msm((gens.g, gens.h), (m_tilde, r_tilde))
-        state, ann = range_announce(backend, gens, value, rho, lo, hi)
-        states.append((j, lo, hi, c_point, rho, r_tilde, state))
-        ext_items.append((j, lo, hi, c_point, k_point, ann.octets()))
+        states.append((j, lo, hi, c_point, value, rho, r_tilde))
+        ext_items.append((j, lo, hi, c_point, k_point))
     disclosed_scalars = [scalars[i] for i in disclosed_indexes]
     c = challenge_with_extensions(
         cs,
@@ -380,11 +395,20 @@ def present(
             hi=hi,
             commitment=backend.g1_to_bytes(c_point),
             blinding_response=(r_tilde + rho * c) % ORDER,
-            range_proof=range_respond(state, c),
         )
-        for j, lo, hi, c_point, rho, r_tilde, state in states
+        for j, lo, hi, c_point, _, rho, r_tilde in states
     )
-    return Presentation(proof, len(messages), committed, n, pseudonym, pred_proofs)
+    range_proof = None
+    if states:
+        range_proof = prove_ranges(
+            cs,
+            backend,
+            i2osp(c, OCTET_SCALAR_LENGTH),
+            [st[3] for st in states],
+            [(st[4], st[5]) for st in states],
+            [(st[1], st[2]) for st in states],
+        )
+    return Presentation(proof, len(messages), committed, n, pseudonym, pred_proofs, range_proof)
 
 
 def verify_presentation(
@@ -475,12 +499,12 @@ def _verify(
         nym_terms = (nym_point, uv, bytes(context_id))
     shown = set(disclosed_indexes)
     undisclosed = [j for j in range(lay.total) if j not in shown]
+    if (pres.range_proof is None) != (not pres.predicates):
+        return False
     ext_items = []
     if pres.predicates:
         gens = pedersen_generators(cs, backend)
         for p in pres.predicates:
-            if len(p.range_proof.responses) > MAX_RANGE_BITS:
-                return False
             c_point = backend.g1_from_bytes(p.commitment)
             if backend.g1_is_identity(c_point):
                 return False
@@ -488,8 +512,7 @@ def _verify(
             k_point = backend.g1_msm_public(
                 (gens.g, gens.h, c_point), (m_hat, p.blinding_response, (-c) % ORDER), fixed=2
             )
-            ann = range_verify_announcement(backend, gens, c_point, p.lo, p.hi, p.range_proof, c)
-            ext_items.append((p.index, p.lo, p.hi, c_point, k_point, ann.octets()))
+            ext_items.append((p.index, p.lo, p.hi, c_point, k_point))
     expected = challenge_with_extensions(
         cs,
         backend,
@@ -502,6 +525,15 @@ def _verify(
         extension=_extension_octets(backend, ext_items),
     )
     if expected != c:
+        return False
+    if pres.range_proof is not None and not check_ranges(
+        cs,
+        backend,
+        i2osp(c, OCTET_SCALAR_LENGTH),
+        [item[3] for item in ext_items],
+        [(p.lo, p.hi) for p in pres.predicates],
+        pres.range_proof,
+    ):
         return False
     return backend.pairing_check(
         [(decoded.abar, w), (decoded.bbar, backend.g2_neg(backend.g2_generator()))]
