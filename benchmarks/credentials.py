@@ -12,8 +12,11 @@ attributes (BLS12-381-SHA-256), per curve backend:
   their sum;
 - present / verify with 2 attributes disclosed: a plain credential (draft-09
   ProofGen / ProofVerify), the blind credential with its pseudonym
-  (ProofGenWithNym), and the plain credential plus 1 predicate (birth date in
-  [1900-01-01, today − 18 years], a 16-bit range). "present" is
+  (ProofGenWithNym), the plain credential plus 1 predicate (birth date in
+  [1900-01-01, today − 18 years], a 16-bit range: n = 16), and plus the 2
+  predicates the identity layer proves for a ballot (birthDate in
+  [0001-01-01, today − 18 years], 20 bits, and validUntil in [today, today + 3660],
+  12 bits: one aggregated range proof over n = 32 bits). "present" is
   `predicates.present` (attribute encoding, the proof) and "verify" is
   `predicates.verify_presentation` on the encoded bytes (decoding, the proof's
   check); the signature, keys and request are made outside the timed call;
@@ -24,6 +27,14 @@ attributes (BLS12-381-SHA-256), per curve backend:
 Floors measured in the same run, beside each row: the pairing-product check
 of 2 pairs (what every verification ends with) and one G1 scalar
 multiplication (t_mul); "muls" is the operation's time in units of t_mul.
+Beside the plain and predicate verify rows, their own floor: what the verifier
+cannot avoid, counted from docs/credentials.md §4.5/§4.7 and priced with unit
+costs of the same run — t_fix (a multiplication of a generator through
+`g1_msm_public`'s fixed-base path), t_mul (a variable base) and t_dec (a G1
+decompression with the subgroup check):
+BBS proof 3 t_dec + 5 t_mul + L t_fix + pairing; per predicate C_j and K_j,
+t_dec + t_mul + 2 t_fix; the range proof over n bits for m predicates
+(2n + 2) t_fix + (3 + m + 2 log2 n) t_mul + (4 + 2 log2 n) t_dec.
 Medians and best of the repetitions (the machines are shared: the best is the
 figure least disturbed by other load); the floors are measured before and
 after the rows and averaged. Targets (native backend): present and verify
@@ -41,6 +52,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +66,7 @@ from rich.table import Table  # noqa: E402
 from crypto import bbs  # noqa: E402
 from crypto.bbs import predicates as pr  # noqa: E402
 from crypto.bbs import pseudonym as nym  # noqa: E402
+from crypto.bbs import range as rp  # noqa: E402
 from crypto.bbs.backend import BACKEND_NAMES, CurveBackend, backend_by_name  # noqa: E402
 from crypto.bbs.suite import SHA_256, calculate_random_scalars  # noqa: E402
 
@@ -71,6 +84,9 @@ ATTRS: list[bytes | int] = [
     b"issuer note",
 ]
 ADULT = (-25_567, TODAY - 6_575)
+#: The identity layer's ballot predicates (services/identity/presentation.py).
+BIRTH_ID = (-719_162, TODAY - 6_575)
+VALID_ID = (TODAY, TODAY + 3_660)
 
 
 def _median(fn: Callable[[], Any], reps: int) -> tuple[float, Any]:
@@ -88,18 +104,62 @@ def _timed(fn: Callable[[], Any], reps: int) -> tuple[float, float, Any]:
     return statistics.median(times), min(times), out
 
 
-def _floors(backend: CurveBackend, reps: int) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Units:
+    """Unit costs measured in the run (seconds)."""
+
+    pair: float
+    mul: float
+    fix: float
+    dec: float
+
+    def __add__(self, other: Units) -> Units:
+        return Units(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+    def half(self) -> Units:
+        return Units(*(a / 2 for a in astuple(self)))
+
+
+def _floors(backend: CurveBackend, reps: int) -> Units:
     g1, g2 = backend.g1_generator(), backend.g2_generator()
     p = backend.g1_mul(g1, 12345)
     pairs = [(p, g2), (backend.g1_neg(p), g2)]
     t_pair, _ = _median(lambda: backend.pairing_check(pairs), reps)
     k = 0x5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A
     t_mul, _ = _median(lambda: backend.g1_mul(p, k), max(reps, 5))
-    return t_pair, t_mul
+    gen = rp.pedersen_generators(SHA_256, backend).g  # a generator: its table is kept
+    backend.g1_msm_public([gen], [k], fixed=1)
+    t_fix, _ = _median(lambda: backend.g1_msm_public([gen], [k], fixed=1), max(reps, 5))
+    enc = backend.g1_to_bytes(p)
+    t_dec, _ = _median(lambda: backend.g1_from_bytes(enc), max(reps, 5))
+    return Units(t_pair, t_mul, t_fix, t_dec)
 
 
-#: A row: (operation, median s, best s, bytes, target).
-Row = tuple[str, float | None, float | None, int | None, str]
+#: A verifier floor: (t_fix, t_mul, t_dec) counts, plus one pairing check.
+Counts = tuple[int, int, int]
+
+
+def _verify_counts(length: int, ranges: list[tuple[int, int]]) -> Counts:
+    """What verify_presentation cannot avoid (module docstring): the BBS proof over
+    `length` messages, then per predicate C_j and K_j, then the range proof."""
+    fix, mul, dec = length, 5, 3
+    if ranges:
+        m = len(ranges)
+        n = rp.padded_length(ranges)
+        log_n = n.bit_length() - 1
+        fix += 2 * m + 2 * n + 2
+        mul += m + 3 + m + 2 * log_n
+        dec += m + 4 + 2 * log_n
+    return fix, mul, dec
+
+
+def _floor(units: Units, counts: Counts) -> float:
+    fix, mul, dec = counts
+    return fix * units.fix + mul * units.mul + dec * units.dec + units.pair
+
+
+#: A row: (operation, median s, best s, bytes, target, verifier floor counts).
+Row = tuple[str, float | None, float | None, int | None, str, Counts | None]
 
 
 def run(backend: CurveBackend, reps: int) -> list[Row]:
@@ -113,7 +173,7 @@ def run(backend: CurveBackend, reps: int) -> list[Row]:
         ),
         reps,
     )
-    rows.append(("keygen", med, best, None, ""))
+    rows.append(("keygen", med, best, None, "", None))
 
     api = nym.pseudonym_api_id(SHA_256)
     prover_nym = calculate_random_scalars(1)[0]
@@ -144,39 +204,59 @@ def run(backend: CurveBackend, reps: int) -> list[Row]:
         reps,
     )
     rows += [
-        ("issue: holder commit", c_med, c_best, len(cwp), ""),
+        ("issue: holder commit", c_med, c_best, len(cwp), "", None),
         (
             "issue (issuer): blind sign incl. commitment check",
             s_med,
             s_best,
             len(blind_sig),
             "≤ 2 ms",
+            None,
         ),
-        ("issue: holder verify", f_med, f_best, None, ""),
-        ("issue (blind), all three", c_med + s_med + f_med, c_best + s_best + f_best, None, ""),
+        ("issue: holder verify", f_med, f_best, None, "", None),
+        (
+            "issue (blind), all three",
+            c_med + s_med + f_med,
+            c_best + s_best + f_best,
+            None,
+            "",
+            None,
+        ),
     ]
 
     plain = pr.sign_attributes(SHA_256, sk, pk, b"schema", ATTRS, backend=backend)
     shown = {2: ATTRS[2], 5: ATTRS[5]}
     nym_in = pr.NymInput(b"election-2026", secrets_, blind)
-    cases: list[tuple[str, bytes, dict[str, Any], dict[str, Any], str]] = [
-        ("2 shown", plain, {}, {}, "≤ 4 ms"),
+    one = {3: ADULT}
+    two = {3: BIRTH_ID, 4: VALID_ID}
+    cases: list[tuple[str, bytes, dict[str, Any], dict[str, Any], str, Counts | None]] = [
+        ("2 shown", plain, {}, {}, "≤ 4 ms", _verify_counts(len(ATTRS), [])),
         (
             "2 shown + pseudonym",
             blind_sig,
             {"nym": nym_in},
             {"context_id": b"election-2026"},
             "≤ 4 ms",
+            None,
         ),
         (
-            "2 shown + 1 predicate",
+            "2 shown + 1 predicate, n = 16",
             plain,
-            {"predicates": {3: ADULT}},
-            {"predicates": {3: ADULT}},
+            {"predicates": one},
+            {"predicates": one},
             "",
+            _verify_counts(len(ATTRS), list(one.values())),
+        ),
+        (
+            "2 shown + 2 predicates, n = 32",
+            plain,
+            {"predicates": two},
+            {"predicates": two},
+            "",
+            _verify_counts(len(ATTRS), list(two.values())),
         ),
     ]
-    for name, sig, pkw, vkw, target in cases:
+    for name, sig, pkw, vkw, target, counts in cases:
         p_med, p_best, pres = _timed(
             lambda sig=sig, pkw=pkw: pr.present(
                 SHA_256, pk, sig, b"schema", b"nonce", ATTRS, [2, 5], backend=backend, **pkw
@@ -193,10 +273,10 @@ def run(backend: CurveBackend, reps: int) -> list[Row]:
         if not ok:
             raise SystemExit(f"{backend.name}: {name} did not verify")
         rows += [
-            (f"present ({name})", p_med, p_best, None, target),
-            (f"verify ({name})", v_med, v_best, None, target),
-            (f"presentation size ({name})", None, None, len(encoded), ""),
-            (f"  of which BBS proof ({name})", None, None, len(pres.proof), "≤ 1024 B"),
+            (f"present ({name})", p_med, p_best, None, target, None),
+            (f"verify ({name})", v_med, v_best, None, target, counts),
+            (f"presentation size ({name})", None, None, len(encoded), "", None),
+            (f"  of which BBS proof ({name})", None, None, len(pres.proof), "≤ 1024 B", None),
         ]
 
     messages = [a if isinstance(a, bytes) else str(a).encode() for a in ATTRS]
@@ -215,8 +295,8 @@ def run(backend: CurveBackend, reps: int) -> list[Row]:
     if not ok:
         raise SystemExit(f"{backend.name}: draft proof did not verify")
     rows += [
-        ("draft ProofGen (2 of 10 shown)", g_med, g_best, len(proof), ""),
-        ("draft ProofVerify", pv_med, pv_best, None, ""),
+        ("draft ProofGen (2 of 10 shown)", g_med, g_best, len(proof), "", None),
+        ("draft ProofVerify", pv_med, pv_best, None, "", _verify_counts(len(ATTRS), [])),
     ]
     return rows
 
@@ -226,7 +306,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--backends", default=",".join(BACKEND_NAMES))
     args = parser.parse_args()
-    console = Console(width=150)
+    console = Console(width=200)
     for name in args.backends.split(","):
         try:
             backend = backend_by_name(name)
@@ -234,14 +314,15 @@ def main() -> None:
             console.print(f"[yellow]{name}: not installed, skipped[/]")
             continue
         reps = 1 if name == "py_ecc" else (5 if args.quick else 15)
-        t_pair, t_mul = _floors(backend, reps)
+        before = _floors(backend, reps)
         rows = run(backend, reps)
-        t_pair2, t_mul2 = _floors(backend, reps)
-        t_pair, t_mul = (t_pair + t_pair2) / 2, (t_mul + t_mul2) / 2
+        units = (before + _floors(backend, reps)).half()
+        t_pair, t_mul = units.pair, units.mul
         table = Table(
             title=f"credentials, 10 attributes, BLS12-381-SHA-256, backend {name} "
             f"({reps} runs); floors: pairing check (2 pairs) {t_pair * 1e3:.2f} ms, "
-            f"G1 mult {t_mul * 1e3:.3f} ms"
+            f"G1 mult {t_mul * 1e3:.3f} ms, fixed-base mult {units.fix * 1e3:.3f} ms, "
+            f"G1 decompression {units.dec * 1e3:.3f} ms"
         )
         cols = (
             "operation",
@@ -249,18 +330,23 @@ def main() -> None:
             "best (ms)",
             "× pairing floor",
             "muls (t / t_mul)",
+            "floor ops: fix + var + dec + pair",
+            "floor (ms)",
             "bytes",
             "target",
         )
         for col in cols:
-            table.add_column(col, justify="left" if col in ("operation", "target") else "right")
-        for op, med, best, size, target in rows:
+            left = col in ("operation", "target") or col.startswith("floor ops")
+            table.add_column(col, justify="left" if left else "right")
+        for op, med, best, size, target, counts in rows:
             table.add_row(
                 op,
                 f"{med * 1e3:.2f}" if med is not None else "",
                 f"{best * 1e3:.2f}" if best is not None else "",
                 f"{med / t_pair:.1f}" if med is not None else "",
                 f"{med / t_mul:.0f}" if med is not None else "",
+                "{} + {} + {} + 1".format(*counts) if counts else "",
+                f"{_floor(units, counts) * 1e3:.2f}" if counts else "",
                 str(size) if size is not None else "",
                 target,
             )
