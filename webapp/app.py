@@ -104,12 +104,13 @@ def error(
 
 
 def json_depth(value: Any) -> int:
-    """The nesting depth of a JSON value (a scalar is 0, ``[]`` is 1)."""
+    """The levels of a JSON value, as the board counts them (docs/board.md §1): a scalar or
+    an empty container is 1, a container is one more than its deepest member."""
     deepest, stack = 0, [(value, 1)]
     while stack:
         v, d = stack.pop()
+        deepest = max(deepest, d)
         if isinstance(v, dict | list):
-            deepest = max(deepest, d)
             stack.extend((x, d + 1) for x in (v.values() if isinstance(v, dict) else v))
     return deepest
 

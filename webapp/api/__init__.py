@@ -90,7 +90,9 @@ class ErrorOut(BaseModel):
 
 
 def _error_doc(description: str) -> dict[str, Any]:
-    return {"model": ErrorOut, "description": description}
+    # inline, not ``model``: FastAPI would document it under a text/plain route's media type
+    schema = ErrorOut.model_json_schema()
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
