@@ -81,6 +81,8 @@ class Verdict:
     result: Verified | None
     key_id: str | None
     checks: tuple[Check, ...]
+    predicates: tuple[tuple[str, bool | None], ...]
+    """Each predicate the request asks (and ``validUntil >= date``): proved, refused, unknown."""
 
     def to_json(self) -> dict[str, Any]:
         result = None
@@ -92,7 +94,13 @@ class Verdict:
             "detail": self.detail,
             "result": result,
             "checks": [c.to_json() for c in self.checks],
+            "predicates": [{"predicate": p, "proved": ok} for p, ok in self.predicates],
         }
+
+
+def asked(request: PresentationRequest) -> list[str]:
+    """The predicates a presentation for ``request`` proves, as text (docs/credentials.md §7)."""
+    return [str(p) for p in request.predicates] + [f"validUntil >= {request.date}"]
 
 
 def _passed_before(reason: str) -> set[str]:
@@ -106,7 +114,7 @@ def _passed_before(reason: str) -> set[str]:
     return before
 
 
-def _refused(e: PresentationRejected) -> Verdict:
+def _refused(request: PresentationRequest, e: PresentationRejected) -> Verdict:
     reason = e.reason
     detail = e.detail.removeprefix(f"{reason}: ")
     failed = STEP_OF.get(reason, "shape")
@@ -119,7 +127,13 @@ def _refused(e: PresentationRejected) -> Verdict:
         )
         for name in CHECKS
     )
-    return Verdict(False, reason, detail, None, None, checks)
+    # the proof covers the predicates: they hold when it verified (a refusal after it)
+    proved: bool | None = True if reason == "revoked" else None
+    if reason == "predicate_failed":
+        proved = False
+    return Verdict(
+        False, reason, detail, None, None, checks, tuple((p, proved) for p in asked(request))
+    )
 
 
 def _valid(data: BoardData, request: PresentationRequest, doc: Any, v: Verified) -> Verdict:
@@ -157,7 +171,7 @@ def _valid(data: BoardData, request: PresentationRequest, doc: Any, v: Verified)
         "status": status,
     }
     checks = tuple(Check(name, True, detail[name]) for name in CHECKS)
-    return Verdict(True, None, None, v, key_id, checks)
+    return Verdict(True, None, None, v, key_id, checks, tuple((p, True) for p in asked(request)))
 
 
 def judge(data: BoardData, request: PresentationRequest, doc: Any) -> Verdict:
@@ -165,7 +179,7 @@ def judge(data: BoardData, request: PresentationRequest, doc: Any) -> Verdict:
     try:
         v = verify_presentation(data, request, doc)
     except PresentationRejected as e:
-        return _refused(e)
+        return _refused(request, e)
     except Rejected as e:
-        return _refused(PresentationRejected("malformed", e.detail))
+        return _refused(request, PresentationRejected("malformed", e.detail))
     return _valid(data, request, doc, v)

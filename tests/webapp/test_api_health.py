@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -437,9 +438,10 @@ def test_bad_reads(client: TestClient, path: str, status: int) -> None:
     assert is_error(client.get(API + path), status)
 
 
-def test_no_plaintext_or_secret_in_any_response(
-    hk: HealthKit, client: TestClient, server_clock: Clock
+def test_no_plaintext_or_secret_in_any_response_or_log(
+    hk: HealthKit, client: TestClient, server_clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     seen: list[str] = []
     sha = write(hk, client)
     p, doctor = hk.pseudonym, hk.doctor
@@ -466,7 +468,7 @@ def test_no_plaintext_or_secret_in_any_response(
         bytes(doctor.box_secret).hex(),
         bytes(hk.er_box).hex(),
     ]
-    text = "\n".join(seen)
+    text = "\n".join([*seen, caplog.text])
     for s in [*MARKERS, *secrets]:
         assert s not in text and s.lower() not in text.lower()
 

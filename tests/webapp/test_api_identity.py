@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -252,8 +253,9 @@ def test_bad_reads(client: TestClient, path: str, status: int) -> None:
 
 
 def test_blind_issuance_through_the_mailbox(
-    ik: IdentityKit, client: TestClient, server_clock: Clock
+    ik: IdentityKit, client: TestClient, server_clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     # 1. the holder commits on its machine and posts the request
     req, holder = issuance.make_request(data(ik), ISSUER, "eid")
     rid = issuance.request_id(req)
@@ -287,8 +289,8 @@ def test_blind_issuance_through_the_mailbox(
     assert is_error(client.delete(f"{API}/issuance/requests/{rid}"), 404)
     # nothing in any answer is a holder secret or the issuer's key
     secrets_ = [*holder.values(), *record["secrets"].values(), ik.sk.hex()]
-    for text in (got, verdict, listed.json()):
-        assert not any(s in json.dumps(text) for s in secrets_)
+    for text in (json.dumps(got), json.dumps(verdict), json.dumps(listed.json()), caplog.text):
+        assert not any(s in text for s in secrets_)
 
 
 def test_mailbox_refusals_write_nothing(
@@ -455,6 +457,10 @@ def test_verdict_shows_what_was_checked(ik: IdentityKit, client: TestClient) -> 
     detail = {c["check"]: c["detail"] for c in v["checks"]}
     assert ik.key_id in detail["issuer_key"] and "birthDate <=" in detail["predicates"]
     assert "validUntil >=" in detail["predicates"] and "short-lived" in detail["status"]
+    assert v["predicates"] == [
+        {"predicate": str(request.predicates[0]), "proved": True},
+        {"predicate": f"validUntil >= {request.date}", "proved": True},
+    ]
 
     # a value changed in transit: the proof fails, the steps before it passed
     tampered = copy.deepcopy(pres)
@@ -463,7 +469,15 @@ def test_verdict_shows_what_was_checked(ik: IdentityKit, client: TestClient) -> 
     assert (v["valid"], v["reason"], v["result"]) == (False, "proof_invalid", None)
     c = checks(v)
     assert c["proof"] is False and c["status"] is None
+    assert [p["proved"] for p in v["predicates"]] == [None, None]
     assert all(c[k] for k in ("shape", "nonce", "issuer_key", "schema", "disclosure"))
+    # the proof claims other predicates than the request's
+    other_preds = copy.deepcopy(pres)
+    other_preds["verifiableCredential"][0]["proof"]["predicates"] = []
+    v = verify(client, request, other_preds)
+    assert v["reason"] == "predicate_failed" and checks(v)["predicates"] is False
+    assert [p["proved"] for p in v["predicates"]] == [False, False]
+    assert checks(v)["disclosure"] is True and checks(v)["proof"] is None
     # a replay for another request
     v = verify(client, adult_request(), pres)
     assert v["reason"] == "nonce_mismatch" and checks(v)["shape"] is True
@@ -491,6 +505,7 @@ def test_revoked_credential_verdict(ik: IdentityKit, client: TestClient) -> None
     assert (v["valid"], v["reason"]) == (False, "revoked")
     c = checks(v)
     assert c["status"] is False and c["proof"] is True
+    assert v["predicates"] == [{"predicate": f"validUntil >= {request.date}", "proved": True}]
 
 
 def test_verify_refuses_bad_requests(ik: IdentityKit, client: TestClient) -> None:
@@ -625,5 +640,6 @@ def test_fuzz_one_member_changed(
             "detail",
             "result",
             "checks",
+            "predicates",
         }
         assert state(ik) == before

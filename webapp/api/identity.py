@@ -692,12 +692,20 @@ class VerifiedOut(BaseModel):
     status: dict[str, Any] | None = None
 
 
+class PredicateOut(BaseModel):
+    predicate: str = Field(description="e.g. birthDate <= 2008-11-25")
+    proved: bool | None = Field(description="True proved, false refused, null not known.")
+
+
 class VerdictOut(BaseModel):
     valid: bool
     reason: str | None = Field(description="docs/credentials.md §8 reason code when not valid.")
     detail: str | None
     result: VerifiedOut | None
     checks: list[CheckOut]
+    predicates: list[PredicateOut] = Field(
+        description="Each requested predicate and validUntil >= date, in the request's order."
+    )
 
 
 class SessionOut(BaseModel):
