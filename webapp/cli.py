@@ -554,7 +554,7 @@ def serve(
 
     c = _ctx(ctx)
     c.board.size()  # fail here, clearly, if the database is unusable
-    uvicorn.run(create_app(c.db), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(c.db, c.keys), host=host, port=port, log_level="info")
 
 
 @demo_app.callback()
