@@ -69,6 +69,9 @@ STATUS: dict[str, int] = {
     "unknown_kind": 404,
     "unknown_election": 404,
     "unknown_record": 404,
+    "not_authorised": 403,
+    "unknown_request": 404,
+    "unknown_schema": 404,
     # 409: conflicts with the board's state (replay, phase, configuration)
     "duplicate_entry": 409,
     "wrong_phase": 409,
@@ -78,6 +81,12 @@ STATUS: dict[str, int] = {
     "no_ballot_box": 409,
     "export_failed": 409,
     "blob_tampered": 409,
+    "already_answered": 409,
+    "request_conflict": 409,
+    # 410: a presentation request that expired; 429: a mailbox or request table full
+    "request_expired": 410,
+    "mailbox_full": 429,
+    "too_many_requests": 429,
     # 413 / 415: the body's size or media type
     "entry_too_large": 413,
     "body_too_large": 413,

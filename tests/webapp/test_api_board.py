@@ -131,6 +131,7 @@ def test_refused_entries_write_nothing(client: TestClient, kit: Kit, db_url: str
         ("domain rule", bad_notice, 422, "domain_rejection"),
         ("too large", huge, 413, "entry_too_large"),
         ("empty", b"", 400, "malformed_entry"),
+        ("huge integer", b'{"version":' + b"9" * 5000 + b"}", 400, "malformed_entry"),
     ]  # fmt: skip
     assert post_bytes(client, ENTRIES, good).status_code == 201
     before = state_of(kit.board)

@@ -48,6 +48,8 @@ MODULES = (
     "webapp.api",
     "webapp.cli_voting",
     "webapp.cli_health",
+    "services.identity.mailbox",
+    "services.identity.sessions",
 )
 EXPECTED = {
     "malformed_entry": 400,
@@ -91,6 +93,9 @@ EXPECTED = {
     "no_grant": 422,
     "grant_revoked": 422,
     "grant_expired": 422,
+    "request_expired": 410,
+    "mailbox_full": 429,
+    "unknown_request": 404,
 }
 
 
@@ -110,7 +115,7 @@ def test_every_rejection_has_a_4xx() -> None:
         r.detail = "x"
         status = status_of(r)
         assert 400 <= status < 500, (cls, status)
-        assert status in (400, 403, 404, 409, 413, 415, 422), (cls, status)
+        assert status in (400, 403, 404, 409, 410, 413, 415, 422, 429), (cls, status)
         codes.add(cls.code)
         if cls.code in EXPECTED:
             assert status == EXPECTED[cls.code], (cls.__name__, cls.code, status)

@@ -286,6 +286,7 @@ def test_bad_ballots_are_4xx_and_write_nothing(election: Election, client: TestC
         ("not UTF-8", b'{"ballot":"\xff","eligibility":{}}', 400, "bad_body"),
         ("lone surrogate", b'{"ballot":"\\ud800","eligibility":{}}', 400, "malformed_voting_entry"),
         ("empty", b"", 400, "bad_body"),
+        ("huge integer", b'{"ballot":' + b"7" * 5000 + b',"eligibility":{}}', 400, "bad_body"),
     ]
     for name, data, status, code in raw:
         r = post_bytes(client, f"{EL}/ballots", data)

@@ -146,6 +146,8 @@ async def json_body(request: Request) -> Any:
         if "nested deeper" in e.detail:
             raise BodyTooDeep(e.detail) from None
         raise BadBody(e.detail) from None
+    except ValueError as e:  # an integer of more than 4300 digits (sys.get_int_max_str_digits)
+        raise BadBody(f"not JSON this server reads: {str(e)[:120]}") from None
 
 
 RawBody = Annotated[bytes, Depends(raw_body)]

@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from ledger import authorities
 from ledger.board import Board
 from ledger.entry import HEX64_RE, HEX128_RE, KIND_RE, MAX_ENTRY_SIZE, TIME_RE, Entry
-from ledger.errors import BadRequest, EntryTooLarge, NotFound, Rejected
+from ledger.errors import BadRequest, EntryTooLarge, MalformedEntry, NotFound, Rejected
 from ledger.merkle import leaf_hash
 from ledger.store import EntryRow
 from webapp.api import (
@@ -360,7 +360,10 @@ def append(board: BoardDep, server: ServerDep, body: RawBody) -> dict[str, Any]:
     """
     if len(body) > MAX_ENTRY_SIZE:
         raise EntryTooLarge(f"{len(body)} bytes, an entry has at most {MAX_ENTRY_SIZE}")
-    decoded = Entry.from_leaf(body)
+    try:
+        decoded = Entry.from_leaf(body)
+    except ValueError as e:  # an integer of more than 4300 digits: not an entry either
+        raise MalformedEntry(f"not an entry: {str(e)[:120]}") from None
     if decoded.kind == authorities.GENESIS:
         raise GenesisRefused("the genesis is written by `pnyx init` on the server, not posted")
     index = board.append(body)
