@@ -686,3 +686,117 @@ def test_js_wallet_issuance_and_presentation_verify_in_services(
             ]
         )
         assert res["code"] == "cannot_present", res
+
+
+# ------------------------------------------------------------------ range proofs
+
+
+def _given(values: list[int]) -> Any:
+    """A random-scalar source that returns these values (for byte-equal proofs)."""
+
+    def draw(count: int) -> list[int]:
+        assert count == len(values)
+        return values
+
+    return draw
+
+
+@pytest.mark.parametrize("name", list(SUITES))
+def test_range_proofs_byte_equal_and_cross_verify(name: str) -> None:
+    """Aggregated Bulletproofs (range.py / range.js): with the same random scalars the
+    two provers give the same bytes; each side verifies the other's proofs."""
+    from crypto.bbs import range as rp
+    from crypto.bbs.backend import ORDER, get_backend
+
+    s = SUITES[name]
+    backend = get_backend()
+    gens = rp.pedersen_generators(s.suite, backend)
+    rng = random.Random(secrets.randbits(64))
+    cases: list[list[tuple[int, int]]] = [
+        [(0, 1)],
+        [(-719_162, 13_000), (20_410, 20_440)],
+        [(-(2**63), 2**63 - 1)],
+        [(5, 6), (-3, 100), (0, 2**40), (1000, 1001)],
+    ]
+    if name != "BLS12-381-SHA-256":
+        cases = cases[:2]  # the wide ones once (64 bits: 128 generators)
+    ops: list[dict[str, Any]] = []
+    expected = []
+    for ranges in cases:
+        openings = [(rng.randint(lo, hi), calculate_random_scalars(1)[0]) for lo, hi in ranges]
+        commitments = [rp.pedersen_commit(backend, gens, x, r) for x, r in openings]
+        enc = [backend.g1_to_bytes(c).hex() for c in commitments]
+        x0, r0 = openings[0]
+        wrong = backend.g1_to_bytes(rp.pedersen_commit(backend, gens, x0 + 1, r0))
+        n = rp.padded_length(ranges)
+        fixed = calculate_random_scalars(4 + 2 * n)
+        seed = rng.randbytes(32)
+        proof = rp.prove_ranges(
+            s.suite, backend, seed, commitments, openings, ranges, _given(fixed)
+        )
+        expected.append(proof.to_bytes())
+        base = {
+            "suite": name,
+            "seed": seed.hex(),
+            "commitments": enc,
+            "ranges": [[str(lo), str(hi)] for lo, hi in ranges],
+        }
+        ops.append(
+            {
+                **base,
+                "op": "proveRanges",
+                "random": [sh(x) for x in fixed],
+                "openings": [[str(x), sh(r)] for x, r in openings],
+            }
+        )
+        ops.append(
+            {**base, "op": "proveRanges", "openings": [[str(x), sh(r)] for x, r in openings]}
+        )
+        ops.append({**base, "op": "verifyRanges", "proof": proof.to_bytes().hex()})
+        bad = bytearray(proof.to_bytes())
+        bad[-40] ^= 1
+        ops.append({**base, "op": "verifyRanges", "proof": bad.hex()})
+        ops.append(
+            {
+                **base,
+                "op": "verifyRanges",
+                "proof": proof.to_bytes().hex(),
+                "seed": (seed + b"x").hex(),
+            }
+        )
+        ops.append(
+            {
+                **base,
+                "op": "verifyRanges",
+                "proof": proof.to_bytes().hex(),
+                "commitments": [wrong.hex(), *enc[1:]],
+            }
+        )
+    out = js(ops)
+    for k, ranges in enumerate(cases):
+        same, fresh, ok, tampered, reseeded, swapped = out[6 * k : 6 * k + 6]
+        assert bytes.fromhex(same) == expected[k], f"byte-equal range proof for {ranges}"
+        fresh_proof = rp.RangeProof.from_bytes(bytes.fromhex(fresh), rp.padded_length(ranges))
+        commitments = [backend.g1_from_bytes(bytes.fromhex(c)) for c in ops[6 * k]["commitments"]]
+        seed = bytes.fromhex(ops[6 * k]["seed"])
+        assert rp.verify_ranges(s.suite, backend, seed, commitments, ranges, fresh_proof)
+        assert not rp.verify_ranges(s.suite, backend, seed + b"!", commitments, ranges, fresh_proof)
+        assert (ok, tampered, reseeded) == (True, False, False)
+        assert swapped is False
+    # a value outside its range cannot be proven on either side
+    with pytest.raises(bbs.BBSError):
+        rp.prove_ranges(s.suite, backend, b"", [gens.g], [(7, 1)], [(0, 5)])
+    (res,) = js_raw(
+        [
+            {
+                "op": "proveRanges",
+                "suite": name,
+                "seed": "",
+                "ranges": [["0", "5"]],
+                "commitments": [backend.g1_to_bytes(gens.g).hex()],
+                "openings": [["7", sh(1)]],
+            }
+        ]
+    )
+    assert "outside the range" in res["error"]
+    assert ORDER > 2**64

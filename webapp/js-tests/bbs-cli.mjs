@@ -24,7 +24,8 @@ import {
 } from '../static/js/bbs/pseudonym.js';
 import { attributeScalars } from '../static/js/bbs/predicates.js';
 import { pseudonymApiId } from '../static/js/bbs/pseudonym.js';
-import { fromHex, scalarToBytes, suiteByName, toHex } from '../static/js/bbs/suite.js';
+import { fromHex, g1FromBytes, scalarToBytes, suiteByName, toHex } from '../static/js/bbs/suite.js';
+import { paddedLength, proveRanges, rangeProofFromBytes, rangeProofToBytes, verifyRanges } from '../static/js/bbs/range.js';
 import {
   acceptIssuance,
   makeCredentialRequest,
@@ -156,6 +157,24 @@ const OPS = {
       nym,
     });
     return { presentation: toHex(presentationToBytes(p)), pseudonym: p.pseudonym ? toHex(p.pseudonym) : null };
+  },
+  proveRanges: (o, s) => {
+    const ranges = o.ranges.map(([lo, hi]) => [BigInt(lo), BigInt(hi)]);
+    const random = o.random ? () => scs(o.random) : undefined;
+    const proof = proveRanges(
+      s,
+      b(o.seed),
+      o.commitments.map((c) => g1FromBytes(b(c))),
+      o.openings.map(([x, rho]) => [BigInt(x), sc(rho)]),
+      ranges,
+      random,
+    );
+    return toHex(rangeProofToBytes(proof));
+  },
+  verifyRanges: (o, s) => {
+    const ranges = o.ranges.map(([lo, hi]) => [BigInt(lo), BigInt(hi)]);
+    const proof = rangeProofFromBytes(b(o.proof), paddedLength(ranges));
+    return verifyRanges(s, b(o.seed), o.commitments.map((c) => g1FromBytes(b(c))), ranges, proof);
   },
   verifyPresentation: (o, s) => {
     const disclosed = new Map(Object.entries(o.disclosed).map(([i, a]) => [Number(i), attr(a)]));

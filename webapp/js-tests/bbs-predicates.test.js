@@ -1,5 +1,6 @@
 // The presentation layer (webapp/static/js/bbs/predicates.js, range.js) and the Pnyx
-// formats (credential.js): presentations with predicates and a pseudonym verify;
+// formats (credential.js); the range proof against range.py's pinned generators and
+// pinned proof: presentations with predicates and a pseudonym verify;
 // without predicates they are exactly draft proofs; a predicate that does not hold
 // cannot be proven; forgeries (another disclosed value, moved bounds, another ph or
 // context, a swapped commitment, flipped bytes, truncation, trailing bytes) fail.
@@ -35,7 +36,20 @@ import {
   verifyFinalizeWithNym,
 } from '../static/js/bbs/pseudonym.js';
 import { keygen, skToPk } from '../static/js/bbs/interface.js';
-import { SHA_256, SHAKE_256, calculateRandomScalars, toHex, utf8 } from '../static/js/bbs/suite.js';
+import {
+  paddedLength,
+  pedersenCommit,
+  pedersenGenerators,
+  proofSize,
+  proveRanges,
+  rangeProofFromBytes,
+  rangeProofToBytes,
+  rangeWeights,
+  vectorGenerators,
+  verifyRanges,
+} from '../static/js/bbs/range.js';
+import { SHA_256, SHAKE_256, calculateRandomScalars, mockedRandomScalars, toHex, utf8 } from '../static/js/bbs/suite.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { flip } from './bbs-vectors.mjs';
 
 const TODAY = 20_400n;
@@ -192,5 +206,98 @@ describe('Pnyx formats', () => {
     assert.notEqual(schemaDigest(schema), schemaDigest({ ...schema, issuer: 'other' }));
     const ph = new TextDecoder().decode(presentationHeader({ nonce: 'ab', version: 1, disclose: ['z', 'a'] }));
     assert.equal(ph, 'pnyx/presentation/v1\n{"disclose":["z","a"],"nonce":"ab","version":1}');
+  });
+});
+
+describe('aggregated Bulletproofs range proof (range.js)', () => {
+  // tests/crypto/bbs/test_range.py pins these: generators and a proof for mocked randomness.
+  const suite = SHA_256;
+  const RANGES = [
+    [0n, 20n],
+    [-5n, 5n],
+  ];
+  const OPENINGS = [
+    [13n, 1234n],
+    [-5n, 99n],
+  ];
+  const commit = (openings, s = suite) => {
+    const g = pedersenGenerators(s);
+    return openings.map(([x, r]) => pedersenCommit(g, x, r));
+  };
+
+  test('pinned generators (range.py)', () => {
+    const pg = pedersenGenerators(suite);
+    assert.equal(toHex(pg.g.toBytes()), '8c62c41362bf25d4705ef42b5a8395eba90103576c76c1e160000ca1180cabff030c51f69e3f508e8f292f6860e0d7d6');
+    assert.equal(toHex(pg.h.toBytes()), '8f27ece708de14eefa4a45f5f071f63b58407ff9b73ca189483693dc4ef3fd6f302b0cde643756f3d6f2554a48e9ee5b');
+    const vg = vectorGenerators(suite, 2);
+    assert.deepEqual([vg.gs[0], vg.hs[0], vg.gs[1], vg.hs[1]].map((p) => toHex(p.toBytes())), [
+      'b78dc0adfd88bc775b61b395212952c92772cb3196ad1a8ec7a47cc69c300fb2264ca27302a7acbfcc66bd224d55d9d7',
+      '84dcf2891e7c8503dd463edcbf67648706232e80357abbb08d8f8535d47e6165437e71f0acc55cab43ba4d598632f60b',
+      '95d17080a7204d9ce2e59d716a331d1efe5d438962b01c3617d00721538593a86111e91a6a7655fd1b3d4eba546bcfa9',
+      'b499e88da88f4af380290723693943306cbb2f9ea0e9cf0ebfe7be9d0db50a9f5e0f0de862426105ed2a6f94c87facdc',
+    ]);
+  });
+
+  test('pinned proof for mocked randomness, byte for byte (range.py)', () => {
+    const cs = commit(OPENINGS);
+    const rng = mockedRandomScalars(suite, utf8('pnyx range kat'), utf8('PNYX_TEST_RANGE_DST'));
+    const proof = proveRanges(suite, utf8('ctx'), cs, OPENINGS, RANGES, rng);
+    const bytes = rangeProofToBytes(proof);
+    assert.equal(toHex(sha256(bytes)), '973c961aa95e6c36015418161fe620fcd3834c15698e97b909ced1cf28173f67');
+    assert.equal(verifyRanges(suite, utf8('ctx'), cs, RANGES, rangeProofFromBytes(bytes, 16)), true);
+  });
+
+  test('weights cover exactly the range; sizes', () => {
+    for (const [lo, hi] of [[0n, 1n], [0n, 2n], [0n, 7n], [0n, 8n], [-3n, 9n], [5n, 37n], [-100n, 155n]]) {
+      const w = rangeWeights(lo, hi);
+      assert.equal(w.reduce((a, b) => a + b, 0n), hi - lo);
+      let sums = new Set([0n]);
+      for (const x of w) sums = new Set([...sums, ...[...sums].map((s) => s + x)]);
+      assert.equal(sums.size, Number(hi - lo) + 1);
+    }
+    assert.equal(rangeWeights(-(2n ** 63n), 2n ** 63n - 1n).length, 64);
+    for (const [lo, hi] of [[1n, 1n], [2n, 1n], [-(2n ** 63n) - 1n, 0n], [0n, 2n ** 63n], [0, 5n]]) {
+      assert.throws(() => rangeWeights(lo, hi));
+    }
+    assert.equal(paddedLength([[0n, 1n]]), 1);
+    assert.equal(paddedLength(RANGES), 16);
+    assert.equal(paddedLength([[-719_162n, 13_825n], [20_400n, 24_060n]]), 32);
+    assert.deepEqual([1, 2, 16, 32].map(proofSize), [352, 448, 736, 832]);
+    assert.throws(() => proofSize(12));
+  });
+
+  test('honest proofs verify (ends of ranges, n = 1); false ones cannot be made or pass', () => {
+    for (const [openings, ranges] of [
+      [[[0n, 5n]], [[0n, 1n]]],
+      [[[1n, 5n]], [[0n, 1n]]],
+      [[[-3n, 7n]], [[-3n, 9n]]],
+      [[[9n, 7n]], [[-3n, 9n]]],
+      [[[20n, 1n], [5n, 2n], [0n, 3n]], [[0n, 20n], [-5n, 5n], [0n, 300n]]],
+    ]) {
+      const cs = commit(openings);
+      const proof = proveRanges(suite, utf8('ctx'), cs, openings, ranges);
+      const n = paddedLength(ranges);
+      const bytes = rangeProofToBytes(proof);
+      assert.equal(bytes.length, proofSize(n));
+      assert.equal(verifyRanges(suite, utf8('ctx'), cs, ranges, rangeProofFromBytes(bytes, n)), true);
+      assert.equal(verifyRanges(suite, utf8('other'), cs, ranges, proof), false);
+      assert.equal(verifyRanges(SHAKE_256, utf8('ctx'), cs, ranges, proof), false);
+      for (const at of [0, 50, 100, 200, 300, bytes.length - 1]) {
+        const bad = flip(bytes, at);
+        let ok;
+        try {
+          ok = verifyRanges(suite, utf8('ctx'), cs, ranges, rangeProofFromBytes(bad, n));
+        } catch {
+          ok = false;
+        }
+        assert.equal(ok, false, `@${at}`);
+      }
+    }
+    assert.throws(() => proveRanges(suite, utf8('ctx'), commit([[21n, 1n]]), [[21n, 1n]], [[0n, 20n]]), /outside the range/);
+    // a commitment to a value out of range with the proof of an in-range one fails
+    const cs = commit([[13n, 1n]]);
+    const proof = proveRanges(suite, utf8('ctx'), cs, [[13n, 1n]], [[0n, 20n]]);
+    assert.equal(verifyRanges(suite, utf8('ctx'), commit([[21n, 1n]]), [[0n, 20n]], proof), false);
+    assert.equal(verifyRanges(suite, utf8('ctx'), cs, [[0n, 12n]], proof), false);
   });
 });

@@ -3,23 +3,25 @@
 // attributes, as crypto/bbs/predicates.py; docs/credentials.md "Cryptography" §3, §4.
 //
 // For each predicate attribute j with bounds [lo_j, hi_j]:
-//   C_j = m_j·G + ρ_j·H (range.js generators);
-//   K_j = m~_j·G + r~_j·H with m~_j the BBS proof's own random scalar for message j,
+//   C_j = m_j·g + ρ_j·h (range.js generators);
+//   K_j = m~_j·g + r~_j·h with m~_j the BBS proof's own random scalar for message j,
 //   so the BBS response m^_j = m~_j + m_j·c answers both; r^_j = r~_j + ρ_j·c;
-//   the verifier recomputes K_j = m^_j·G + r^_j·H − c·C_j;
-//   a range proof (range.js) that C_j hides a value in [lo_j, hi_j];
+//   the verifier recomputes K_j = m^_j·g + r^_j·h − c·C_j;
 // all under one challenge: the draft's challenge octets followed by
 //   "PNYX_V1_PREDICATES" || I2OSP(P, 8) || for each j ascending:
-//   I2OSP(j, 8) || lo_j || hi_j (8-byte two's complement) || C_j || K_j || range octets.
-// With no predicate the proof is exactly a draft proof (ProofGen / ProofGenWithNym).
+//   I2OSP(j, 8) || lo_j || hi_j (8-byte two's complement) || C_j || K_j;
+// then one aggregated Bulletproofs range proof (range.js) over every C_j, its
+// transcript seeded with I2OSP(c, 32) (§4.2, §4.4). Without predicates the proof
+// is exactly a draft proof (ProofGen / ProofGenWithNym).
 //
 // Attributes: a Uint8Array (hashed, messages_to_scalars) or an integer (bigint or
 // a safe Number, −2^63 ≤ v < 2^63) signed as the scalar v mod r.
 // Predicates: a Map or plain object index ↦ [lo, hi] (bigints or safe Numbers).
 //
-// Encoding (§4.6): 0x01 || flags (bit 0: pseudonym) || I2OSP(L, 2) || I2OSP(M, 2)
+// Encoding (§4.6): 0x02 || flags (bit 0: pseudonym) || I2OSP(L, 2) || I2OSP(M, 2)
 // || I2OSP(N, 2) || I2OSP(len(proof), 4) || proof || [pseudonym] || I2OSP(P, 1)
-// || per predicate: I2OSP(j, 2) || lo || hi (8 each) || C_j || r^_j || range proof.
+// || per predicate: I2OSP(j, 2) || lo || hi (8 each) || C_j || r^_j
+// || [range proof, iff P > 0].
 
 import { blindGeneratorsFor } from './blind.js';
 import { complement, coreSign, coreVerify, proofFinalize, proofInit, proofPairingCheck, proofVerifyInit } from './core.js';
@@ -35,17 +37,16 @@ import {
   pseudonymApiId,
 } from './pseudonym.js';
 import {
-  MAX_RANGE_BITS,
-  announcementOctets,
+  BULLETPROOFS_API_ID,
   PEDERSEN_API_ID,
+  checkRanges,
+  paddedLength,
   pedersenGenerators,
-  rangeAnnounce,
-  rangeBits,
+  proofSize,
+  proveRanges,
   rangeProofFromBytes,
   rangeProofToBytes,
-  rangeRespond,
-  rangeSize,
-  rangeVerifyAnnouncement,
+  rangeWeights,
 } from './range.js';
 import {
   BBSError,
@@ -77,7 +78,7 @@ import {
 /** The label that opens the predicate extension of the challenge. */
 export const PREDICATES_LABEL = utf8('PNYX_V1_PREDICATES');
 /** The presentation encoding's version byte. */
-export const PRESENTATION_VERSION = 1;
+export const PRESENTATION_VERSION = 2;
 
 const MIN_INT = -(1n << 63n);
 const MAX_INT = (1n << 63n) - 1n;
@@ -136,7 +137,7 @@ export function checkPredicates(predicates, length, disclosed) {
       if (!Number.isInteger(index) || index < 0 || index >= length || shown.has(index)) {
         throw new BBSError('a predicate names an undisclosed signer attribute');
       }
-      rangeBits(lo, hi);
+      rangeWeights(lo, hi);
       return { index, lo, hi };
     });
   if (out.length > 255) throw new BBSError('too many predicates');
@@ -162,7 +163,7 @@ function extensionOctets(items) {
   if (!items.length) return new Uint8Array(0);
   const parts = [PREDICATES_LABEL, i2osp(items.length, 8)];
   for (const it of items) {
-    parts.push(i2osp(it.index, 8), int64Bytes(it.lo), int64Bytes(it.hi), g1ToBytes(it.c), g1ToBytes(it.k), it.rangeOctets);
+    parts.push(i2osp(it.index, 8), int64Bytes(it.lo), int64Bytes(it.hi), g1ToBytes(it.c), g1ToBytes(it.k));
   }
   return concat(...parts);
 }
@@ -235,13 +236,13 @@ export function present(
     const value = messages[index];
     if (!isIntegerAttribute(value)) throw new BBSError('a predicate attribute must be an integer attribute');
     const v = BigInt(value);
+    if (!(lo <= v && v <= hi)) throw new BBSError('the value is outside the range: the predicate does not hold');
     const [rho, rTilde] = calculateRandomScalars(2);
     const c = msmSecret([gens.g, gens.h], [mod(v), rho]);
     const mTilde = rs[5 + undisclosed.indexOf(index)];
     const k = msmSecret([gens.g, gens.h], [mTilde, rTilde]);
-    const { state, announcement } = rangeAnnounce(gens, v, rho, lo, hi);
-    states.push({ index, lo, hi, c, rho, rTilde, state });
-    items.push({ index, lo, hi, c, k, rangeOctets: announcementOctets(announcement) });
+    states.push({ index, lo, hi, c, value: v, rho, rTilde });
+    items.push({ index, lo, hi, c, k });
   }
   const ch = challengeWithExtensions(
     suite,
@@ -254,6 +255,15 @@ export function present(
     extensionOctets(items),
   );
   const proof = proofFinalize(initRes, ch, sig.e, rs, undisclosed.map((j) => scalars[j]));
+  const rangeProof = states.length
+    ? proveRanges(
+        suite,
+        scalarToBytes(ch),
+        states.map((s) => s.c),
+        states.map((s) => [s.value, s.rho]),
+        states.map((s) => [s.lo, s.hi]),
+      )
+    : null;
   return {
     proof,
     numMessages: messages.length,
@@ -266,8 +276,8 @@ export function present(
       hi: s.hi,
       commitment: g1ToBytes(s.c),
       blindingResponse: mod(s.rTilde + s.rho * ch),
-      rangeProof: rangeRespond(s.state, ch),
     })),
+    rangeProof,
   };
 }
 
@@ -275,10 +285,11 @@ export function present(
  * Create the generators a presentation of this credential layout uses, with
  * their multiplication tables (suite.js prepareGenerators): L signer messages,
  * and with nymLength > 0 a pseudonym credential with `committed` committed
- * messages; withPredicates also the Pedersen generators. A wallet calls it
+ * messages; withPredicates also the Pedersen generators and the range proof's
+ * G_i, H_i for rangeBitsHint bits (32: a birth date and validUntil). A wallet calls it
  * while the page is idle; proofs made afterwards cost about half.
  */
-export function prepare(suite, numMessages, { committed = 0, nymLength = 0, withPredicates = true } = {}) {
+export function prepare(suite, numMessages, { committed = 0, nymLength = 0, withPredicates = true, rangeBitsHint = 32 } = {}) {
   if (nymLength === 0) {
     prepareGenerators(suite, numMessages + 1, apiId(suite));
   } else {
@@ -286,11 +297,17 @@ export function prepare(suite, numMessages, { committed = 0, nymLength = 0, with
     prepareGenerators(suite, numMessages + 1, api);
     prepareGenerators(suite, committed + nymLength + 1, concat(utf8('BLIND_'), api));
   }
-  if (withPredicates) prepareGenerators(suite, 2, PEDERSEN_API_ID);
+  if (withPredicates) {
+    prepareGenerators(suite, 2, PEDERSEN_API_ID);
+    prepareGenerators(suite, 2 * rangeBitsHint, BULLETPROOFS_API_ID);
+  }
 }
 
 /** The presentation encoding (docs/credentials.md "Cryptography" §4.6). */
 export function presentationToBytes(p) {
+  if ((p.rangeProof == null) !== (p.predicates.length === 0)) {
+    throw new BBSError('a range proof comes with the predicates, and only with them');
+  }
   const parts = [
     Uint8Array.of(PRESENTATION_VERSION, p.pseudonym ? 1 : 0),
     i2osp(p.numMessages, 2),
@@ -308,9 +325,9 @@ export function presentationToBytes(p) {
       int64Bytes(q.hi),
       q.commitment,
       scalarToBytes(q.blindingResponse),
-      rangeProofToBytes(q.rangeProof),
     );
   }
+  if (p.rangeProof) parts.push(rangeProofToBytes(p.rangeProof));
   return concat(...parts);
 }
 
@@ -344,15 +361,18 @@ export function presentationFromBytes(bytes) {
     const index = num(2);
     const lo = int64From(take(8));
     const hi = int64From(take(8));
-    const nBits = rangeBits(lo, hi).length;
     const commitment = take(OCTET_POINT_LENGTH);
     const blindingResponse = os2ip(take(OCTET_SCALAR_LENGTH));
     if (blindingResponse >= ORDER) throw new BBSError('non-canonical scalar');
-    const rangeProof = rangeProofFromBytes(take(rangeSize(nBits)), nBits);
-    predicates.push({ index, lo, hi, commitment, blindingResponse, rangeProof });
+    predicates.push({ index, lo, hi, commitment, blindingResponse });
+  }
+  let rangeProof = null;
+  if (predicates.length) {
+    const n = paddedLength(predicates.map((q) => [q.lo, q.hi]));
+    rangeProof = rangeProofFromBytes(take(proofSize(n)), n);
   }
   if (pos !== bytes.length) throw new BBSError('trailing bytes after the presentation');
-  return { proof, numMessages, committed, nymLength, pseudonym, predicates };
+  return { proof, numMessages, committed, nymLength, pseudonym, predicates, rangeProof };
 }
 
 /**
@@ -412,17 +432,16 @@ function verifyInner(suite, pk, presentation, header, ph, disclosed, predicates,
     nymTerms = { pseudonym: point, ut: nymVerifyPoint(op, z, point, decoded.commitments.slice(-n), c), contextId: ctx };
   }
   const undisclosed = complement(disclosedIndexes, lay.total);
+  if ((pres.rangeProof == null) !== (pres.predicates.length === 0)) return false;
   const items = [];
   if (pres.predicates.length) {
     const gens = pedersenGenerators(suite);
     for (const p of pres.predicates) {
-      if (p.rangeProof.responses.length > MAX_RANGE_BITS) return false;
       const cPoint = g1FromBytes(p.commitment);
       if (cPoint.is0()) return false;
       const mHat = decoded.commitments[undisclosed.indexOf(p.index)];
       const k = msmPublic([gens.g, gens.h, cPoint], [mHat, p.blindingResponse, mod(-c)]);
-      const ann = rangeVerifyAnnouncement(gens, cPoint, p.lo, p.hi, p.rangeProof, c);
-      items.push({ index: p.index, lo: p.lo, hi: p.hi, c: cPoint, k, rangeOctets: announcementOctets(ann) });
+      items.push({ index: p.index, lo: p.lo, hi: p.hi, c: cPoint, k });
     }
   }
   const expected = challengeWithExtensions(
@@ -436,6 +455,18 @@ function verifyInner(suite, pk, presentation, header, ph, disclosed, predicates,
     extensionOctets(items),
   );
   if (expected !== c) return false;
+  if (
+    pres.rangeProof &&
+    !checkRanges(
+      suite,
+      scalarToBytes(c),
+      items.map((it) => it.c),
+      pres.predicates.map((p) => [p.lo, p.hi]),
+      pres.rangeProof,
+    )
+  ) {
+    return false;
+  }
   return proofPairingCheck(decoded, w);
 }
 
