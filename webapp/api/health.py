@@ -1,6 +1,6 @@
 """``/api/v1/health``: records under pseudonyms, logged reads, grants, revocations, the log.
 
-docs/api.md §Health has every route with its JSON; docs/health.md the model.
+docs/api-identity-health.md §Health has every route with its JSON; docs/health.md the model.
 Records are ciphertext committed to on the board, their blobs kept off it
 (``health_blobs``).  The server holds no patient's, doctor's or provider's
 secret and never sees a plaintext or a record key:
@@ -18,14 +18,16 @@ secret and never sees a plaintext or a record key:
 - ``health.grant`` and ``health.revoke`` entries (no off-board data) go to
   ``POST /api/v1/board/entries`` like any entry.
 
-Server as gateway (opt-in).  When the operator runs the gateway on the server
-(``app.state.health_gateway``: the gateway authority's :class:`ledger.note.Signer`),
-``POST /gateway/reads``, ``/gateway/grants`` and ``/gateway/revocations`` take
-the reader- or patient-signed document alone and the server adds the gateway
-signature, exactly as the service's ``read``, ``grant`` and ``revoke`` do.  The
+Server as gateway (opt-in).  When the server's key folder (``create_app(db_url,
+keys)``) holds the key of the authority :data:`DEFAULT_GATEWAY` (or of
+``app.state.health_gateway_name``) and the board registers it, unrevoked, with
+the role ``health_gateway``, ``POST /gateway/reads``, ``/gateway/grants`` and
+``/gateway/revocations`` take the reader- or patient-signed document alone and
+the server adds the gateway signature, exactly as the service's ``read``,
+``grant`` and ``revoke`` do (as the ballot box key wraps voters' ballots).  The
 gateway key is the operator's own authority key: it cannot forge a grant, a
 revocation or a read request (docs/health.md §6); without it these routes
-answer 403 ``no_gateway``.
+answer 409 ``no_gateway``.
 
 Reads are fresh: a read request's signed time must be within
 :data:`services.health.service.MAX_SKEW_SECONDS` of the server's clock (so is
@@ -48,7 +50,7 @@ from pydantic import BaseModel, Field
 
 from ledger import authorities
 from ledger.board import Board
-from ledger.entry import Entry
+from ledger.entry import Entry, key_id
 from ledger.errors import Rejected
 from ledger.note import Signer
 from ledger.store import Txn
@@ -110,7 +112,7 @@ def gateway_signer(request: Request) -> Signer | None:
     signer: Signer | None = server.cache(f"health_gateway:{name}", load)
     if signer is None:
         return None
-    kid = hashlib.sha256(signer.verifier().public_key).hexdigest()
+    kid = key_id(signer.verifier().public_key)
     rec = get_board(request).state(authorities.DOMAIN, f"authority/{kid}")
     if rec is None or hd.GATEWAY_ROLE not in rec["roles"]:
         return None
@@ -359,7 +361,7 @@ def gateway(request: Request) -> GatewayOut:
     signer = gateway_signer(request)
     if signer is None:
         return GatewayOut(enabled=False, name=None, key_id=None, max_skew_seconds=MAX_SKEW_SECONDS)
-    kid = hashlib.sha256(signer.verifier().public_key).hexdigest()
+    kid = key_id(signer.verifier().public_key)
     return GatewayOut(enabled=True, name=signer.name, key_id=kid, max_skew_seconds=MAX_SKEW_SECONDS)
 
 

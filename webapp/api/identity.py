@@ -1,6 +1,6 @@
 """``/api/v1/identity``: issuers, schemas, status lists, the issuance mailbox, presentations.
 
-docs/api.md §Identity has every route with its JSON.  The server holds no
+docs/api-identity-health.md §Identity has every route with its JSON.  The server holds no
 issuer's or holder's secret: board writes (issuer keys, schemas, status
 lists) are entries signed by the issuer and posted to ``/api/v1/board/entries``;
 blind issuance goes through a mailbox (:mod:`services.identity.mailbox`): the
@@ -11,8 +11,9 @@ answers, or has any presentation checked against the board
 (:mod:`services.identity.verdict`).
 
 Also here, and used by :mod:`webapp.api.health`: :class:`StrictRoute`, the route
-class that makes every failure a 4xx ``{"error", "detail"}``, bounds and
-strictly parses request bodies, and the ``board`` and ``clock`` dependencies.
+class that makes every failure a 4xx ``{"error", "detail"}`` and parses request
+bodies strictly, the ``clock`` dependency, :class:`Strict` body models and
+:class:`EntryDoc` (a client-signed entry in a body).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ledger import authorities
 from ledger.board import Board
-from ledger.entry import canonical, parse_json
+from ledger.entry import Entry, canonical, parse_json
 from ledger.errors import Rejected
 from services.identity import mailbox, sessions
 from services.identity.board_data import BoardData
@@ -206,8 +207,6 @@ class EntryDoc(Strict):
 
     def leaf(self) -> bytes:
         """The canonical bytes (MalformedEntry, a 400, when they are not an entry)."""
-        from ledger.entry import Entry
-
         data = canonical(self.model_dump())
         Entry.from_leaf(data)
         return data
