@@ -409,45 +409,56 @@ def explore(
     """One explorer page: up to :data:`PAGE_SIZE` entries, newest first.
 
     ``before``: entries with an index below it; ``after``: above it; neither:
-    the newest.  With a ``kind`` the scan looks through at most
-    :data:`SCAN_WINDOWS` windows and says where it stopped.
+    the newest.  With a ``kind`` the scan reads at most :data:`SCAN_WINDOWS`
+    windows of indices and says where it stopped.  ``newer`` / ``older`` are
+    the ``after`` / ``before`` positions of the neighbouring pages (``None``
+    when there is nothing there).
     """
     size = board.size()
+    want = PAGE_SIZE + 1  # one more than shown: is there a further page?
     found: list[tuple[int, bytes]] = []
+    stopped: int | None = None
     if after is not None:
         lo = after + 1
-        scanned_to = lo
         for _ in range(SCAN_WINDOWS):
-            if lo >= size or len(found) >= PAGE_SIZE:
+            if lo >= size or len(found) >= want:
                 break
             hi = min(size, lo + SCAN_WINDOW)
             found += board.entries(lo, hi, kind)
-            lo = scanned_to = hi
+            lo = hi
+        if len(found) < want and lo < size:
+            stopped = lo
+        more = len(found) > PAGE_SIZE
         found = found[:PAGE_SIZE]
-        stopped = None if scanned_to >= size or len(found) >= PAGE_SIZE else scanned_to
         found.reverse()
+        newer = found[0][0] if more and found else (stopped - 1 if stopped else None)
+        older = found[-1][0] if found else (after + 1 if after + 1 < size else None)
     else:
         hi = size if before is None else min(before, size)
-        scanned_from = hi
         for _ in range(SCAN_WINDOWS):
-            if hi <= 0 or len(found) >= PAGE_SIZE:
+            if hi <= 0 or len(found) >= want:
                 break
             lo = max(0, hi - SCAN_WINDOW)
             found += list(reversed(board.entries(lo, hi, kind)))
-            hi = scanned_from = lo
+            hi = lo
+        if len(found) < want and hi > 0:
+            stopped = hi
+        more = len(found) > PAGE_SIZE
         found = found[:PAGE_SIZE]
-        stopped = None if scanned_from <= 0 or len(found) >= PAGE_SIZE else scanned_from
+        older = found[-1][0] if more and found else stopped
+        if before is None or before >= size:
+            newer = None
+        else:
+            newer = found[0][0] if found else before - 1
     names: dict[str, str | None] = {}
     rows = [_row(board, i, leaf, names) for i, leaf in found]
-    newest, oldest = (rows[0]["index"], rows[-1]["index"]) if rows else (None, None)
     return {
         "size": size,
         "kind": kind,
         "rows": rows,
-        "newer": newest if newest is not None and newest < size - 1 else None,
-        "older": oldest if oldest is not None and oldest > 0 else None,
+        "newer": newer,
+        "older": older,
         "stopped": stopped,
-        "direction": "after" if after is not None else "before",
     }
 
 
