@@ -1,6 +1,6 @@
 """The issuance mailbox: blind issuance over a server that holds no issuer secret.
 
-docs/credentials.md §4 (Issuance) carried by the HTTP API (docs/api-identity-health.md §Identity):
+docs/credentials.md §4 (Issuance) carried by the HTTP API (docs/api.md §Identity):
 
 1. the holder posts its ``PnyxCredentialRequest`` (:func:`submit`); the server
    checks it against the board (issuer key, schema digest) and checks the
@@ -164,7 +164,7 @@ class Mail:
         return "pending" if self.issuance is None else "issued"
 
     def to_json(self) -> dict[str, Any]:
-        """What the holder fetches (docs/api-identity-health.md §Identity, the mailbox)."""
+        """What the holder fetches (docs/api.md §Identity, the mailbox)."""
         return {
             "id": self.id,
             "issuer": self.issuer,

@@ -1,6 +1,6 @@
 """Presentation sessions: a verifier's request with a server nonce, and its verdict.
 
-docs/credentials.md §6–§8 carried by the HTTP API (docs/api-identity-health.md §Identity).  A
+docs/credentials.md §6–§8 carried by the HTTP API (docs/api.md §Identity).  A
 verifier creates a session (:func:`create`): a ``PnyxPresentationRequest``
 whose 32-byte nonce the server draws, checked against the schema on the
 board, stored with an expiry.  The holder reads it by id (a link or a QR

@@ -1,6 +1,6 @@
 """``/api/v1/health``: records under pseudonyms, logged reads, grants, revocations, the log.
 
-docs/api-identity-health.md §Health has every route with its JSON; docs/health.md the model.
+docs/api.md §Health has every route with its JSON; docs/health.md the model.
 Records are ciphertext committed to on the board, their blobs kept off it
 (``health_blobs``).  The server holds no patient's, doctor's or provider's
 secret and never sees a plaintext or a record key:

@@ -1,6 +1,6 @@
 """``/api/v1/identity``: issuers, schemas, status lists, the issuance mailbox, presentations.
 
-docs/api-identity-health.md §Identity has every route with its JSON.  The server holds no
+docs/api.md §Identity has every route with its JSON.  The server holds no
 issuer's or holder's secret: board writes (issuer keys, schemas, status
 lists) are entries signed by the issuer and posted to ``/api/v1/board/entries``;
 blind issuance goes through a mailbox (:mod:`services.identity.mailbox`): the
