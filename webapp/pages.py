@@ -29,7 +29,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -111,7 +111,7 @@ class _VerifyJob:
 
 @dataclass
 class PageState:
-    """Per-application page state: templates, caches and the verifier's worker."""
+    """Per-application page state: templates, caches and the verifier's jobs."""
 
     env: Environment
     csp: str
@@ -120,7 +120,7 @@ class PageState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     pending: dict[str, _VerifyJob] = field(default_factory=dict)
     reports: dict[str, tuple[tuple[int, int, int], Report]] = field(default_factory=dict)
-    pool: ThreadPoolExecutor | None = None
+    slot: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         """``make()`` once per ``key`` (keys include the board size), least recently used out."""
@@ -135,11 +135,25 @@ class PageState:
                 self.cache.popitem(last=False)
         return value
 
-    def executor(self) -> ThreadPoolExecutor:
-        with self.lock:
-            if self.pool is None:
-                self.pool = ThreadPoolExecutor(1, thread_name_prefix="pnyx-pages-verify")
-            return self.pool
+    def submit(self, fn: Callable[..., Report], *args: Any) -> Future[Report]:
+        """Run ``fn(*args)`` in a daemon thread, one at a time per application.
+
+        Daemon threads: a verification in progress never holds up the server's
+        shutdown (its result is only a cache).
+        """
+        future: Future[Report] = Future()
+
+        def run() -> None:
+            with self.slot:
+                if not future.set_running_or_notify_cancel():
+                    return
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as e:  # handed to the waiting page, which logs it
+                    future.set_exception(e)
+
+        threading.Thread(target=run, name="pnyx-pages-verify", daemon=True).start()
+        return future
 
 
 def _environment() -> Environment:
@@ -180,7 +194,7 @@ def render_page(
     headers (CSP allowing the import map and same-origin scripts only).
     """
     st = state_of(request.app)
-    html = st.env.get_template(template).render(request_path=request.url.path, **context)
+    html = st.env.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code, headers=_headers(st))
 
 
@@ -326,6 +340,15 @@ def elections_view(board: Board) -> list[dict[str, Any]]:
         )
     out.sort(key=lambda e: (e["opens"], e["id"]), reverse=True)
     return out
+
+
+def _checkpoint_key(board: Board) -> tuple[int, tuple[str, ...]]:
+    """What a cached page that shows the latest checkpoint depends on besides the size."""
+    try:
+        status = board.checkpoint()
+    except Rejected:
+        return (-1, ())
+    return (status.size, status.cosigned_by)
 
 
 def _home(board: Board) -> dict[str, Any]:
@@ -823,7 +846,7 @@ def verification(st: PageState, board: Board, election: str) -> dict[str, Any]:
                 return _report_view(done[1], key, current=True)
             job = st.pending.get(election)
             if job is None or (job.future.done() and job.key != key):
-                job = _VerifyJob(key, st.executor().submit(_run_verifier, board, election))
+                job = _VerifyJob(key, st.submit(_run_verifier, board, election))
                 st.pending[election] = job
         try:
             report = job.future.result(timeout=st.verify_wait)
@@ -904,7 +927,8 @@ def install(app: FastAPI) -> None:
         board = _board(request)
 
         def make() -> HTMLResponse:
-            data = st.cached(("home", board.size()), lambda: _home(board))
+            key = ("home", board.size(), *_checkpoint_key(board))
+            data = st.cached(key, lambda: _home(board))
             return render_page(request, "home.html", nav="home", **data, **board_context(board))
 
         return guarded(request, make)
@@ -992,7 +1016,7 @@ def install(app: FastAPI) -> None:
 def _bare_error(st: PageState, status: int) -> tuple[bytes, dict[str, str]]:
     title, sentence = STATUS_WORDS.get(status, STATUS_WORDS[500 if status >= 500 else 400])
     html = st.env.get_template("error.html").render(
-        title=title, status=status, message=sentence, request_path=""
+        title=title, status=status, message=sentence
     )
     return html.encode(), _headers(st)
 
@@ -1007,7 +1031,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def _wants_html(scope: Scope) -> bool:
-    if scope["type"] != "http" or scope.get("method") not in ("GET", "HEAD"):
+    if scope["type"] != "http" or scope.get("method") != "GET":
         return False
     path = str(scope.get("path", ""))
     if path.startswith(HTML_ERROR_SKIP):
@@ -1019,7 +1043,7 @@ def _wants_html(scope: Scope) -> bool:
 class HtmlErrors:
     """ASGI middleware: a browser's failed page request gets an HTML error page.
 
-    Only for GET/HEAD requests that accept ``text/html`` outside the API,
+    Only for GET requests that accept ``text/html`` outside the API,
     tile and static paths: a JSON error response (an unknown path's 404, a
     validation error's 400) is replaced by the error page with the same
     status, and an exception escaping a page becomes a 500 page — logged

@@ -585,3 +585,23 @@ def test_eligibility_in_words() -> None:
     )
     assert "“eid” credential issued by “cityhall”" in words
     assert "district = 7" in words and "birthDate is on or before 2008-05-01" in words
+
+
+def test_home_follows_new_cosignatures_of_the_same_checkpoint(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'b.db'}"
+    eb = ElectionBoard(url, trustees=1, threshold=1)
+    ws = [CosignatureSigner.generate(f"w{i}.example") for i in (1, 2)]
+    eb.post(
+        eb.root,
+        authorities.WITNESSES,
+        {"witnesses": [w.verifier().vkey() for w in ws], "quorum": 1},
+    )
+    note = eb.board.sign_checkpoint(eb.log)
+    text = parse_note(note).text
+    size = int(text.split("\n")[1])
+    client = TestClient(create_app(url))
+    assert "cosigned by 0 of 2 (quorum 1)" in get(client, "/")
+    eb.board.add_cosignature(size, ws[1].cosign(text, 1_800_000_000))
+    html = get(client, "/")
+    assert eb.board.size() == size
+    assert "cosigned by 1 of 2 (quorum 1)" in html and "2027-01-15T08:00:00Z" in html
