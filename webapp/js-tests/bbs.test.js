@@ -195,6 +195,10 @@ describe('malformed input', () => {
       }
     }
     assert.ok(found, 'a point outside the subgroup was found and refused');
+    // the identity decodes (the formats refuse it one level up); its non-canonical forms do not
+    assert.equal(g1FromBytes(fromHex('c0' + '00'.repeat(47))).is0(), true);
+    assert.throws(() => g1FromBytes(fromHex('c0' + '00'.repeat(46) + '01')));
+    assert.throws(() => g1FromBytes(fromHex('e0' + '00'.repeat(47))));
     assert.throws(() => octetsToPubkey(new Uint8Array(96)));
     const identity = new Uint8Array(96);
     identity[0] = 0xc0;

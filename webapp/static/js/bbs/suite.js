@@ -21,7 +21,8 @@
 // message may be 0 (an integer attribute, a boolean): msmSecret multiplies by
 // s + K for a public offset K and subtracts (Σ P_i)·K once, so that no branch
 // depends on a secret being zero. `msmPublic` (verifiers: challenges, proof
-// responses, disclosed messages) is noble's variable-time Pippenger.
+// responses, disclosed messages) and `fixedBaseMsm` are noble's variable-time
+// interleaved wNAF / Pippenger: never for a secret scalar.
 //
 // Generators and P1 are memoised per suite and api_id (a Map of public points
 // only, extended as longer lists are asked for: create_generators' output for
