@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crypto import bbs
 from crypto.bbs import blind
@@ -800,3 +802,68 @@ def test_range_proofs_byte_equal_and_cross_verify(name: str) -> None:
     )
     assert "outside the range" in res["error"]
     assert ORDER > 2**64
+
+
+# ------------------------------------------------------------------ fuzz
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mutations=st.lists(
+        st.tuples(
+            st.integers(0, 10_000), st.integers(1, 255), st.sampled_from(["xor", "cut", "add"])
+        ),
+        min_size=12,
+        max_size=12,
+    )
+)
+def test_js_verifiers_reject_mutated_inputs_without_crashing(
+    mutations: list[tuple[int, int, str]],
+) -> None:
+    """Python's valid presentation and proof, mutated: the JS verifiers say False, never throw."""
+    s = bbs.BLS12_381_SHA_256
+    sk, pk = _FUZZ_KEY
+    attributes: list[bytes | int] = [b"a", 5, b"c"]
+    sig = pr.sign_attributes(s, sk, pk, b"h", attributes)
+    pres = pr.present(s, pk, sig, b"h", b"p", attributes, [0], predicates={1: (0, 9)}).to_bytes()
+    proof = s.proof_gen(pk, sig, b"h", b"p", [b"a", b"5", b"c"], [0])
+
+    def mutate(data: bytes, at: int, byte: int, how: str) -> bytes:
+        i = at % len(data)
+        if how == "xor":
+            return data[:i] + bytes([data[i] ^ byte]) + data[i + 1 :]
+        if how == "cut":
+            return data[:i]
+        return data + bytes([byte]) * (1 + at % 40)
+
+    ops: list[dict[str, Any]] = []
+    for at, byte, how in mutations:
+        ops.append(
+            {
+                "op": "verifyPresentation",
+                "suite": "BLS12-381-SHA-256",
+                "pk": pk.hex(),
+                "header": b"h".hex(),
+                "ph": b"p".hex(),
+                "presentation": mutate(pres, at, byte, how).hex(),
+                "disclosed": {"0": {"b": b"a".hex()}},
+                "predicates": [[1, 0, 9]],
+                "contextId": None,
+            }
+        )
+        ops.append(
+            {
+                "op": "proofVerify",
+                "suite": "BLS12-381-SHA-256",
+                "pk": pk.hex(),
+                "proof": mutate(proof, at, byte, how).hex(),
+                "header": b"h".hex(),
+                "ph": b"p".hex(),
+                "messages": [b"a".hex()],
+                "disclosed": [0],
+            }
+        )
+    assert js(ops) == [False] * len(ops)
+
+
+_FUZZ_KEY = new_key(bbs.BLS12_381_SHA_256)
