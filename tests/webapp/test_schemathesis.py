@@ -38,7 +38,7 @@ from services.voting.casting import BallotBox
 from tests.webapp.test_api_kit import ROLL_ELECTION, Demo, demo_board, signed, state_of
 from webapp.app import create_app
 
-EXAMPLES = 15
+EXAMPLES = 10
 """Examples per operation and generation mode (the whole run stays well under a minute)."""
 UNBREAKABLE = {"GET /tile/entries/{path}", "GET /tile/{level}/{path}"}
 EXPECTED = {
