@@ -161,6 +161,16 @@ for (const [folder, suite] of SUITES) {
   });
 }
 
+test('index.js re-exports the public surface', async () => {
+  const index = await import('../static/js/bbs/index.js');
+  for (const name of ['sign', 'verify', 'proofGen', 'proofVerify', 'commit', 'verifyBlindSign', 'commitWithNym',
+    'verifyFinalizeWithNym', 'calculatePseudonym', 'proofGenWithNym', 'present', 'verifyPresentation',
+    'makeCredentialRequest', 'acceptIssuance', 'presentCredential', 'prepare', 'SHA_256', 'SHAKE_256']) {
+    assert.ok(index[name] !== undefined, name);
+  }
+  assert.equal(index.sign, sign);
+});
+
 describe('malformed input', () => {
   const pkHex =
     'a820f230f6ae38503b86c70dc50b61c58a77e45c39ab25c0652bbaa8fa136f2851bd4781c9dcde39fc9d1d52c9e60268061e7d7632171d91aa8d460acee0e96f1e7c4cfb12d3ff9ab5d5dc91c277db75c845d649ef3c4f63aebc364cd55ded0c';
