@@ -13,15 +13,38 @@ Admission of an entry at index ``i`` (docs/board.md §Admission), in order:
 
 All of it runs inside the sequenced append transaction: a refusal at any step
 rolls everything back.
+
+Two kinds of work are done ahead, outside the sequencing lock, so that the
+lock is held only for the cheap, state-dependent steps: the Ed25519 checks of
+a long batch (:class:`Verdicts`, a thread pool), and the domains' *prechecks*
+(:meth:`Admission.prechecks`): a kind's ``precheck`` verifies the entry's
+proofs against a read snapshot and returns a sealed
+:class:`ledger.domains.Token` naming, by digest, every state value it read.
+In the lock, step 7 hands the token to ``check`` only if each of those values
+is still the same (:meth:`Admission.honoured`); otherwise ``check`` verifies
+in full.  Prechecks of a batch of :data:`POOL_MIN` entries or more run in a
+process pool (docs/board.md §2, "Prechecks").
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
+import multiprocessing
 import os
+import secrets
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +54,23 @@ from nacl.signing import VerifyKey
 from ledger import authorities
 from ledger.checkpoint import Checkpoint, CheckpointError
 from ledger.cosignature import verify_cosignature
-from ledger.domains import Authority, Overlay, Registry, View
+from ledger.domains import (
+    Authority,
+    Kind,
+    Overlay,
+    Precheck,
+    Read,
+    Registry,
+    SnapshotView,
+    StateSource,
+    Token,
+    View,
+    encode_state,
+    precheck_name,
+    refusal_text,
+    scan_digest,
+    state_digest,
+)
 from ledger.entry import KIND_RE, Entry
 from ledger.errors import (
     BadRequest,
@@ -74,6 +113,12 @@ PREVERIFY_MIN = 32
 """Batches at least this long have their signatures checked ahead, in a thread pool."""
 PREVERIFY_CHUNK = 64
 """Signatures per thread-pool job."""
+POOL_MIN = 64
+"""Batches with at least this many entries to precheck spread them over a process pool."""
+POOL_CHUNK = 16
+"""Prechecks per process-pool job."""
+POOL_TRIES = 3
+"""Times an entry goes to the pool again with a value its job lacked."""
 Progress = Callable[[int], None]
 """Called now and then with the number of entries done."""
 
@@ -89,6 +134,155 @@ class _TxnState:
 
     def scan(self, domain: str, prefix: str) -> list[tuple[str, str]]:
         return self.tx.state_scan(domain, prefix)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A state value a worker's snapshot lacked: ``(domain, key)``, or a prefix scan."""
+
+    domain: str
+    key: str
+    scan: bool
+
+
+class _Miss(Exception):
+    def __init__(self, missing: Missing) -> None:
+        super().__init__(f"{missing.domain}/{missing.key}")
+        self.missing = missing
+
+
+class _Memo:
+    """A batch's read snapshot: each value read once from ``base`` and kept for the batch.
+
+    A worker of the process pool gets one without a base, filled with the
+    values the parent read (:meth:`shipped`); anything else is a :class:`_Miss`.
+    """
+
+    def __init__(self, base: StateSource | None) -> None:
+        self.base = base
+        self.gets: dict[tuple[str, str], str | None] = {}
+        self.scans: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
+    def get(self, domain: str, key: str) -> str | None:
+        k = (domain, key)
+        if k not in self.gets:
+            if self.base is None:
+                raise _Miss(Missing(domain, key, False))
+            self.gets[k] = self.base.get(domain, key)
+        return self.gets[k]
+
+    def scan(self, domain: str, prefix: str) -> list[tuple[str, str]]:
+        k = (domain, prefix)
+        if k not in self.scans:
+            if self.base is None:
+                raise _Miss(Missing(domain, prefix, True))
+            self.scans[k] = list(self.base.scan(domain, prefix))
+        return list(self.scans[k])
+
+    def fetch(self, missing: Missing) -> None:
+        """Read a value a worker lacked, for the next job's snapshot."""
+        if missing.scan:
+            self.scan(missing.domain, missing.key)
+        else:
+            self.get(missing.domain, missing.key)
+
+    def shipped(self) -> tuple[list[tuple[str, str, str | None]], list[Any]]:
+        """The values read so far, as plain lists (what crosses to a worker)."""
+        return (
+            [(d, k, v) for (d, k), v in self.gets.items()],
+            [(d, p, items) for (d, p), items in self.scans.items()],
+        )
+
+    @classmethod
+    def from_shipped(cls, gets: list[tuple[str, str, str | None]], scans: list[Any]) -> _Memo:
+        memo = cls(None)
+        memo.gets = {(d, k): v for d, k, v in gets}
+        memo.scans = {(d, p): [(k, v) for k, v in items] for d, p, items in scans}
+        return memo
+
+
+class _Recorder:
+    """A state source that notes the digest of every value it hands a precheck."""
+
+    def __init__(self, source: _Memo) -> None:
+        self.source = source
+        self.reads: dict[tuple[str, str, bool], bytes | None] = {}
+        self.missing: Missing | None = None
+
+    def get(self, domain: str, key: str) -> str | None:
+        try:
+            value = self.source.get(domain, key)
+        except _Miss as m:
+            self.missing = self.missing or m.missing
+            raise
+        self.reads.setdefault((domain, key, False), state_digest(value))
+        return value
+
+    def scan(self, domain: str, prefix: str) -> list[tuple[str, str]]:
+        try:
+            items = self.source.scan(domain, prefix)
+        except _Miss as m:
+            self.missing = self.missing or m.missing
+            raise
+        self.reads.setdefault((domain, prefix, True), scan_digest(items))
+        return items
+
+
+Outcome = tuple[str, str | None, list[tuple[str, str, bool, bytes | None]]]
+"""A precheck's outcome as plain values: facts (JSON text), refusal (JSON text), reads."""
+_Item = tuple[int, Entry, str, Precheck]
+"""An entry to precheck: its position in the batch, itself, its domain, its precheck."""
+
+
+def run_precheck(
+    precheck: Precheck, domain: str, entry: Entry, memo: _Memo
+) -> Outcome | Missing | None:
+    """Run one precheck on a recording, read-only view of ``memo``.
+
+    A rejection is an outcome (the same rejection, raised again in the lock
+    if the token is honoured).  A value the snapshot lacks gives its
+    :class:`Missing` (the first one: the caller may fetch it and try again).
+    Anything else it raises, a breach of the precheck contract, or a result
+    that is not JSON gives ``None``, no token: ``check`` then does the work
+    itself in the lock.
+    """
+    recorder = _Recorder(memo)
+    view = SnapshotView(Overlay(recorder), domain)
+    facts: str | None = "null"
+    refusal: str | None = None
+    try:
+        facts = encode_state(precheck(entry, view))
+    except Rejected as r:
+        refusal = refusal_text(r)
+        if refusal is None:
+            facts = None
+    except Exception:  # the check in the lock meets it again, or not, on its own
+        facts = None
+    if recorder.missing is not None:  # even if the precheck caught the miss
+        return recorder.missing
+    if view.broken or facts is None:
+        return None
+    return facts, refusal, [(d, k, scan, h) for (d, k, scan), h in recorder.reads.items()]
+
+
+def _precheck_chunk(
+    prechecks: dict[str, tuple[str, Precheck]],
+    leaves: list[bytes],
+    gets: list[tuple[str, str, str | None]],
+    scans: list[Any],
+) -> list[Outcome | Missing | None]:
+    """A process-pool job: decode each leaf and run its kind's precheck on the shipped snapshot."""
+    memo = _Memo.from_shipped(gets, scans)
+    out: list[Outcome | Missing | None] = []
+    for leaf in leaves:
+        try:
+            entry = Entry.from_leaf(leaf)
+        except Rejected:
+            out.append(None)
+            continue
+        domain, precheck = prechecks[entry.kind]
+        out.append(run_precheck(precheck, domain, entry, memo))
+    return out
 
 
 @dataclass(frozen=True)
@@ -214,7 +408,13 @@ class Verdicts:
 
 
 class Admission:
-    """Runs the admission steps; caches verify keys for the life of one board object."""
+    """Runs the admission steps; caches verify keys for the life of one board object.
+
+    It also runs the prechecks and seals their tokens with a key of its own
+    (HMAC-SHA-256, random per object, never stored), and keeps the pools:
+    a thread pool for signatures, a process pool for prechecks, each made on
+    first use and reused (:meth:`close` ends them).
+    """
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -223,6 +423,13 @@ class Admission:
         """Key id -> public key of authors admitted before: a guess, to start checks early."""
         self._pool: ThreadPoolExecutor | None = None
         self._pool_pid = 0
+        self._procs: ProcessPoolExecutor | None = None
+        self._procs_pid = 0
+        self._lock = threading.Lock()
+        self._seal_key = secrets.token_bytes(32)
+        self.counts: Counter[str] = Counter()
+        """Prechecks run ``here`` or in the ``pool``, ``missed`` there; tokens ``honoured``,
+        ``stale`` (a value read changed) or ``forged`` (not sealed for this entry)."""
 
     def _vkey(self, public_key: bytes) -> VerifyKey:
         vk = self._keys.get(public_key)
@@ -239,10 +446,222 @@ class Admission:
         workers = min(4, os.cpu_count() or 1)
         if batch < PREVERIFY_MIN or workers < 2:
             return Verdicts(None, self._vkey)
-        if self._pool is None or self._pool_pid != os.getpid():  # a forked child has no threads
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pnyx-verify")
-            self._pool_pid = os.getpid()
-        return Verdicts(self._pool, self._vkey)
+        with self._lock:
+            if self._pool is None or self._pool_pid != os.getpid():  # a forked child: no threads
+                self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pnyx-verify")
+                self._pool_pid = os.getpid()
+            return Verdicts(self._pool, self._vkey)
+
+    def _process_pool(self) -> ProcessPoolExecutor | None:
+        """``os.cpu_count()`` precheck workers (forkserver: no threads are forked), or none."""
+        workers = os.cpu_count() or 1
+        if workers < 2:
+            return None
+        with self._lock:
+            if self._procs is None or self._procs_pid != os.getpid():
+                method = "forkserver"
+                if method not in multiprocessing.get_all_start_methods():
+                    method = "spawn"
+                ctx = multiprocessing.get_context(method)
+                self._procs = ProcessPoolExecutor(workers, mp_context=ctx)
+                self._procs_pid = os.getpid()
+            return self._procs
+
+    def close(self) -> None:
+        """End the pools (they are made again when needed)."""
+        with self._lock:
+            pools = [(self._pool, self._pool_pid), (self._procs, self._procs_pid)]
+            self._pool = self._procs = None
+        for pool, pid in pools:
+            if pool is not None and pid == os.getpid():
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    # ------------------------------------------------------------- prechecks
+
+    def _precheck_of(self, entry: Entry) -> tuple[str, Precheck] | None:
+        try:
+            domain, kind = self.registry.kind(entry.kind)
+        except Rejected:
+            return None
+        return None if kind.precheck is None else (domain.name, kind.precheck)
+
+    def wants_precheck(self, entries: Iterable[Entry]) -> bool:
+        """Whether any of ``entries`` is of a kind with a precheck."""
+        return any(self._precheck_of(e) is not None for e in entries)
+
+    def prechecks(self, entries: Sequence[Entry], source: StateSource) -> list[Token | None]:
+        """Run the prechecks of ``entries`` against ``source`` (a read before the lock).
+
+        One token (or ``None``) per entry, in order.  When :data:`POOL_MIN`
+        or more entries have a precheck, the first of each kind runs here,
+        reading from ``source`` the values it needs; the rest go to the
+        process pool in jobs of :data:`POOL_CHUNK` (:meth:`_pooled`).
+        """
+        memo = _Memo(source)
+        tokens: list[Token | None] = [None] * len(entries)
+        todo: list[_Item] = []
+        for i, e in enumerate(entries):
+            found = self._precheck_of(e)
+            if found is not None:
+                todo.append((i, e, *found))
+        pool = self._process_pool() if len(todo) >= POOL_MIN else None
+        if pool is None:
+            for i, e, domain, precheck in todo:
+                tokens[i] = self._precheck_here(e, domain, precheck, memo)
+            return tokens
+        probed: set[str] = set()
+        rest = []
+        for item in todo:
+            i, e, domain, precheck = item
+            if e.kind in probed:
+                rest.append(item)
+            else:
+                probed.add(e.kind)
+                tokens[i] = self._precheck_here(e, domain, precheck, memo)
+        self._pooled(pool, rest, memo, tokens)
+        return tokens
+
+    def _pooled(
+        self,
+        pool: ProcessPoolExecutor,
+        items: list[_Item],
+        memo: _Memo,
+        tokens: list[Token | None],
+    ) -> None:
+        """Prechecks of ``items`` in the process pool, their tokens sealed here.
+
+        Each job carries leaf bytes and the state values read so far (as
+        text); a worker decodes the leaves and runs the prechecks on those
+        values alone.  An entry that needed a value the job lacked goes again
+        with it (at most :data:`POOL_TRIES` times); one that still lacks, or
+        whose job failed (a broken pool, a precheck that does not pickle), is
+        prechecked here while the other jobs run.
+        """
+        fns = {e.kind: (domain, precheck) for _, e, domain, precheck in items}
+        jobs: dict[Future[list[Outcome | Missing | None]], list[_Item]] = {}
+        here: list[_Item] = []
+        tries: Counter[int] = Counter()
+
+        def submit(part: list[_Item]) -> None:
+            gets, scans = memo.shipped()
+            leaves = [e.leaf for _, e, _, _ in part]
+            try:
+                jobs[pool.submit(_precheck_chunk, fns, leaves, gets, scans)] = part
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down meanwhile
+                self._drop_process_pool(pool)
+                here.extend(part)
+
+        for k in range(0, len(items), POOL_CHUNK):
+            submit(items[k : k + POOL_CHUNK])
+        try:
+            while jobs or here:
+                done, _ = wait(jobs, timeout=0 if here else None, return_when=FIRST_COMPLETED)
+                if not done:
+                    i, e, domain, precheck = here.pop()
+                    self.counts["missed"] += 1
+                    tokens[i] = self._precheck_here(e, domain, precheck, memo)
+                    continue
+                for job in done:
+                    part = jobs.pop(job)
+                    try:
+                        outs = job.result()
+                    except BrokenProcessPool:
+                        self._drop_process_pool(pool)
+                        outs = [None] * len(part)
+                    except Exception:  # e.g. a precheck that does not pickle
+                        outs = [None] * len(part)
+                    again = []
+                    for item, out in zip(part, outs, strict=True):
+                        if isinstance(out, Missing) and tries[item[0]] < POOL_TRIES:
+                            tries[item[0]] += 1
+                            memo.fetch(out)
+                            again.append(item)
+                        elif isinstance(out, tuple):
+                            self.counts["pool"] += 1
+                            tokens[item[0]] = self._token(item[1], item[3], out)
+                        else:
+                            here.append(item)
+                    if again:
+                        submit(again)
+        finally:
+            for job in jobs:
+                job.cancel()
+
+    def _drop_process_pool(self, pool: ProcessPoolExecutor) -> None:
+        with self._lock:
+            if self._procs is pool:
+                self._procs = None
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def _precheck_here(
+        self, entry: Entry, domain: str, precheck: Precheck, memo: _Memo
+    ) -> Token | None:
+        self.counts["here"] += 1
+        out = run_precheck(precheck, domain, entry, memo)
+        return self._token(entry, precheck, out) if isinstance(out, tuple) else None
+
+    def _seal(
+        self,
+        kind: str,
+        leaf_hash: bytes,
+        precheck: str,
+        reads: Iterable[Read],
+        facts: str,
+        refusal: str | None,
+    ) -> bytes:
+        fields = [
+            kind,
+            leaf_hash.hex(),
+            precheck,
+            [[r.domain, r.key, r.scan, r.digest.hex() if r.digest else None] for r in reads],
+            facts,
+            refusal,
+        ]
+        message = json.dumps(fields, ensure_ascii=False).encode("utf-8")
+        return hmac.new(self._seal_key, message, hashlib.sha256).digest()
+
+    def _token(self, entry: Entry, precheck: Precheck, out: Outcome) -> Token:
+        facts, refusal, raw = out
+        reads = tuple(Read(d, k, scan, h) for d, k, scan, h in raw)
+        name = precheck_name(precheck)
+        seal = self._seal(entry.kind, entry.leaf_hash, name, reads, facts, refusal)
+        return Token(entry.kind, entry.leaf_hash, name, reads, facts, refusal, seal)
+
+    def honoured(
+        self, token: Token | None, entry: Entry, kind: Kind, state: Overlay
+    ) -> Token | None:
+        """``token`` if it may stand in for ``kind.precheck(entry)`` in ``state``, else ``None``.
+
+        It must be sealed by this object for exactly this entry (leaf hash),
+        kind and precheck, and every state value it read must have the same
+        digest in ``state`` (the lock's state, with the batch's earlier
+        entries applied).  Then a run of the precheck now would read the
+        same values, so it would give the same outcome.
+        """
+        if token is None or kind.precheck is None:
+            return None
+        seal = self._seal(
+            token.kind, token.leaf_hash, token.precheck, token.reads, token.facts, token.refusal
+        )
+        if (
+            token.kind != entry.kind
+            or token.leaf_hash != entry.leaf_hash
+            or token.precheck != precheck_name(kind.precheck)
+            or not hmac.compare_digest(token.seal, seal)
+        ):
+            self.counts["forged"] += 1
+            return None
+        for r in token.reads:
+            now = (
+                scan_digest(state.scan(r.domain, r.key))
+                if r.scan
+                else state_digest(state.get(r.domain, r.key))
+            )
+            if now != r.digest:
+                self.counts["stale"] += 1
+                return None
+        self.counts["honoured"] += 1
+        return token
 
     def known_author(self, kid: str) -> bytes | None:
         """The public key of an author admitted before (a guess: verdicts are per key)."""
@@ -274,11 +693,17 @@ class Admission:
         self._authors[entry.author] = public_key
 
     def admit(
-        self, entry: Entry, index: int, state: Overlay, verdicts: Verdicts | None = None
+        self,
+        entry: Entry,
+        index: int,
+        state: Overlay,
+        verdicts: Verdicts | None = None,
+        token: Token | None = None,
     ) -> None:
         """Steps 3–7 for one entry at ``index`` (steps 1–2 are the caller's).
 
-        ``verdicts`` may hold signature checks done ahead (step 5).
+        ``verdicts`` may hold signature checks done ahead (step 5), ``token``
+        the entry's precheck (step 7, used only if :meth:`honoured`).
         """
         domain, kind = self.registry.kind(entry.kind)
         board_view = View(state, authorities.DOMAIN, index, None)
@@ -300,7 +725,7 @@ class Admission:
                     f"{author.name} (roles {', '.join(author.roles)}) may not write "
                     f"{entry.kind}, which needs the role {kind.role!r}"
                 )
-        view = View(state, domain.name, index, author)
+        view = View(state, domain.name, index, author, self.honoured(token, entry, kind, state))
         kind.check(entry, view)
         kind.apply(entry, view)
 
@@ -331,7 +756,9 @@ class Board:
         ``then`` rolls everything back.
 
         Signatures are checked ahead in a thread pool (:class:`Verdicts`) while
-        the batch is decoded and admitted; admission itself stays sequential.
+        the batch is decoded and admitted; the domains' prechecks run before
+        the write lock is taken (:meth:`Admission.prechecks`: here, or in a
+        process pool for a long batch); admission itself stays sequential.
         """
         verdicts = self.admission.verdicts(len(leaves))
         try:
@@ -354,6 +781,10 @@ class Board:
             entries[len(entries) - len(entries) % PREVERIFY_CHUNK :], self.admission.known_author
         )
         hashes = [e.leaf_hash for e in entries]
+        tokens: list[Token | None] = [None] * len(entries)
+        if self.admission.wants_precheck(entries):
+            with self.store.read() as snapshot:
+                tokens = self.admission.prechecks(entries, _TxnState(snapshot))
         with self.store.write() as tx:
             size = tx.size()
             state = Overlay(_TxnState(tx))
@@ -366,7 +797,7 @@ class Board:
                     )
                 seen.add(hashes[i])
                 try:
-                    self.admission.admit(e, size + i, state, verdicts)
+                    self.admission.admit(e, size + i, state, verdicts, tokens[i])
                 except Rejected as r:
                     raise _in_batch(r, i, len(entries)) from None
             compact = tx.nodes(range_nodes(0, size))
@@ -388,6 +819,10 @@ class Board:
             if then is not None:
                 then(tx, indices)
         return indices
+
+    def close(self) -> None:
+        """End the admission's worker pools (the store stays open)."""
+        self.admission.close()
 
     # ---------------------------------------------------------------- reading
 

@@ -11,6 +11,19 @@ the cause; each ``apply`` writes only what later checks, the tally and the
 record need.  ``apply`` trusts what ``check`` verified in the same admission
 and recomputes nothing expensive, except the verdicts that are *recorded*
 rather than refused (a complaint's verdict, a partial decryption's validity).
+
+Ballots and challenges have a *precheck* (docs/board.md §2, "Prechecks"):
+:func:`precheck_ballot` verifies the contest proofs and the eligibility proof
+(roll signature, or the BBS presentation with its disclosed attributes and
+pseudonym), :func:`precheck_challenge` opens the challenged ciphertexts.  Both
+are pure functions of the entry and the state values they read (the election
+record, the issuer's key, authority, schema and status list), so the board
+runs them before its write lock and passes the outcome to the check as a
+token, honoured only while those values are unchanged.  :func:`check_ballot`
+and :func:`check_challenge` run the cheap state-dependent checks in the lock
+in the original order (form, phase and time, replay and challenge state, the
+re-vote rule), take the costly part from the token or compute it
+(:func:`ledger.domains.prechecked`), then the roll membership.
 """
 
 from __future__ import annotations
@@ -39,8 +52,8 @@ from crypto.threshold import (
     verify_commitments,
 )
 from ledger import authorities
-from ledger.domains import Domain, Kind, View
-from ledger.entry import Entry
+from ledger.domains import Domain, Kind, View, prechecked
+from ledger.entry import Entry, Json
 from services.identity.board_data import BoardData
 from services.identity.errors import PresentationRejected
 from services.identity.presentation import verify_presentation
@@ -502,10 +515,10 @@ def apply_close(entry: Entry, view: View) -> None:
 # ---------------------------------------------------------------------- ballots
 
 
-def _open_ballot(
-    entry: Entry, view: View, kind: str, ballot: Any
-) -> tuple[dict[str, Any], str, list[str], bytes, list[ContestShape]]:
-    """Form, election, phase, time, shape lengths and replay of a ballot (the cheap checks)."""
+def _ballot_form(
+    entry: Entry, view: View, ballot: Any
+) -> tuple[dict[str, Any], str, list[str], list[ContestShape]]:
+    """Form, election, phase, time and the voter's length: the checks the election record gives."""
     election, voter, contests = ballot_fields(ballot)
     rec = election_record(view, election)
     if rec["phase"] != OPENED:
@@ -517,21 +530,37 @@ def _open_ballot(
     expected = PSEUDONYM_HEX if rec["eligibility"]["type"] == "credential" else KEY_ID_HEX
     if len(voter) != expected:
         raise MalformedVotingEntry(f"the voter of this election is {expected} hex digits")
+    return rec, voter, contests, shapes_of(rec)
+
+
+def _open_ballot(
+    entry: Entry, view: View, kind: str, ballot: Any
+) -> tuple[dict[str, Any], str, list[str], bytes, list[ContestShape]]:
+    """Form, election, phase, time, shape lengths and replay of a ballot (the cheap checks)."""
+    rec, voter, contests, shapes = _ballot_form(entry, view, ballot)
+    election = rec["id"]
     h_b = ballot_hash(ballot)
     seen = view.get(f"seen/{election}/{h_b.hex()}")
     if seen == "challenged":
         raise BallotChallenged(f"{kind}: ballot {h_b.hex()} was challenged: it can never be cast")
     if seen is not None:
         raise BallotReplayed(f"{kind}: ballot {h_b.hex()} was cast already")
-    return rec, voter, contests, h_b, shapes_of(rec)
+    return rec, voter, contests, h_b, shapes
 
 
-def check_ballot(entry: Entry, view: View) -> None:
+def precheck_ballot(entry: Entry, view: View) -> Json:
+    """The costly part of :func:`check_ballot`: contest proofs, then the eligibility proof.
+
+    A pure function of the entry and of the state it reads: the election
+    record and, for a credential election, the issuer's key, authority,
+    schema and status list (:func:`services.identity.presentation.verify_presentation`).
+    It repeats the checks of :func:`_ballot_form` first, which need only
+    the election record, so that it never verifies a ballot the record
+    already refuses.
+    """
     b = _members(entry.body, {"ballot", "eligibility"}, BALLOT)
-    rec, voter, contests, h_b, shapes = _open_ballot(entry, view, BALLOT, b["ballot"])
-    eid = rec["id"]
-    if rec["revote"] == "deny" and view.get(f"cast/{eid}/{voter}") is not None:
-        raise AlreadyVoted(f"this voter has cast a ballot in {eid}, which denies re-votes")
+    rec, voter, contests, shapes = _ballot_form(entry, view, b["ballot"])
+    h_b = ballot_hash(b["ballot"])
     decoded = decode_contests(contests, shapes)
     key = Point.from_bytes(bytes.fromhex(rec["key"]))
     context, prover = bytes.fromhex(rec["context"]), bytes.fromhex(voter)
@@ -542,19 +571,30 @@ def check_ballot(entry: Entry, view: View) -> None:
             raise InvalidBallot(
                 f"contest {c} ({shape.contest_id.decode()}): {e} for this election and voter"
             ) from None
-    _check_eligibility(view, rec, b["eligibility"], voter, h_b)
+    _verify_eligibility(view, rec, b["eligibility"], voter, h_b)
+    return None
 
 
-def _check_eligibility(
+def check_ballot(entry: Entry, view: View) -> None:
+    b = _members(entry.body, {"ballot", "eligibility"}, BALLOT)
+    rec, voter, _, _, _ = _open_ballot(entry, view, BALLOT, b["ballot"])
+    eid = rec["id"]
+    if rec["revote"] == "deny" and view.get(f"cast/{eid}/{voter}") is not None:
+        raise AlreadyVoted(f"this voter has cast a ballot in {eid}, which denies re-votes")
+    prechecked(view, entry, precheck_ballot)
+    if rec["eligibility"]["type"] == "roll" and view.get(f"roll/{eid}/{voter}") is None:
+        raise NotEligible("the voter's key is not on the election's roll", "not_on_roll")
+
+
+def _verify_eligibility(
     view: View, rec: dict[str, Any], eligibility: Any, voter: str, h_b: bytes
 ) -> None:
+    """The eligibility proof over ``h_b``; the roll membership is the check's, in the lock."""
     rule = rec["eligibility"]
     if rule["type"] == "roll":
         if not isinstance(eligibility, dict) or eligibility.keys() != {"key", "signature"}:
             raise NotEligible("a roll ballot's eligibility is {key, signature}", "malformed")
         check_roll_signature(eligibility, voter, h_b)
-        if view.get(f"roll/{rec['id']}/{voter}") is None:
-            raise NotEligible("the voter's key is not on the election's roll", "not_on_roll")
         return
     if not isinstance(eligibility, dict) or eligibility.keys() != {"presentation"}:
         raise NotEligible("a credential ballot's eligibility is {presentation}", "malformed")
@@ -593,12 +633,23 @@ def apply_ballot(entry: Entry, view: View) -> None:
     )
 
 
-def check_challenge(entry: Entry, view: View) -> None:
+def precheck_challenge(entry: Entry, view: View) -> Json:
+    """The costly part of :func:`check_challenge`: the nonces open every ciphertext.
+
+    Reads only the election record (and repeats :func:`_ballot_form`'s checks first).
+    """
     b = _members(entry.body, {"ballot", "nonces", "selections"}, CHALLENGE)
-    rec, _, contests, _, shapes = _open_ballot(entry, view, CHALLENGE, b["ballot"])
+    rec, _, contests, shapes = _ballot_form(entry, view, b["ballot"])
     decoded = decode_contests(contests, shapes)
     key = Point.from_bytes(bytes.fromhex(rec["key"]))
     open_challenge(key, decoded, b["nonces"], b["selections"])
+    return None
+
+
+def check_challenge(entry: Entry, view: View) -> None:
+    b = _members(entry.body, {"ballot", "nonces", "selections"}, CHALLENGE)
+    _open_ballot(entry, view, CHALLENGE, b["ballot"])
+    prechecked(view, entry, precheck_challenge)
 
 
 def apply_challenge(entry: Entry, view: View) -> None:
@@ -777,8 +828,8 @@ DOMAIN = Domain(
         Kind(TRUSTEE_ANSWER, TRUSTEE_ROLE, check_answer, apply_answer),
         Kind(JOINT_KEY, OFFICIAL_ROLE, check_joint_key, apply_joint_key),
         Kind(OPEN, OFFICIAL_ROLE, check_open, apply_open),
-        Kind(BALLOT, BALLOT_BOX_ROLE, check_ballot, apply_ballot),
-        Kind(CHALLENGE, BALLOT_BOX_ROLE, check_challenge, apply_challenge),
+        Kind(BALLOT, BALLOT_BOX_ROLE, check_ballot, apply_ballot, precheck_ballot),
+        Kind(CHALLENGE, BALLOT_BOX_ROLE, check_challenge, apply_challenge, precheck_challenge),
         Kind(CLOSE, OFFICIAL_ROLE, check_close, apply_close),
         Kind(TALLY, OFFICIAL_ROLE, check_tally, apply_tally),
         Kind(PARTIAL, TRUSTEE_ROLE, check_partial, apply_partial),
