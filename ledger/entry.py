@@ -135,6 +135,8 @@ def parse_json(data: bytes, *, max_size: int = MAX_ENTRY_SIZE, max_depth: int = 
         )
     except json.JSONDecodeError as e:
         raise MalformedEntry(f"not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except ValueError as e:  # an integer beyond Python's int-string limit (4300 digits)
+        raise MalformedEntry(f"not an entry: {str(e)[:120]}") from None
     except RecursionError:
         raise MalformedEntry(f"nested deeper than {max_depth} levels") from None
     _depth(value, max_depth)

@@ -132,6 +132,10 @@ def test_refused_entries_write_nothing(client: TestClient, kit: Kit, db_url: str
         ("too large", huge, 413, "entry_too_large"),
         ("empty", b"", 400, "malformed_entry"),
         ("huge integer", b'{"version":' + b"9" * 5000 + b"}", 400, "malformed_entry"),
+        ("a health record without its blob",
+         entry(kit.root, "health.record", {"patient": "p", "sha256": "0" * 64, "size": 1,
+                                           "key": "k", "emergency": "e"}), 400,
+         "malformed_entry"),
     ]  # fmt: skip
     assert post_bytes(client, ENTRIES, good).status_code == 201
     before = state_of(kit.board)

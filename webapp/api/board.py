@@ -341,6 +341,15 @@ def stats(board: BoardDep) -> dict[str, Any]:
 # ----------------------------------------------------------------------- writes
 
 
+#: Kinds whose entry and off-board data (an encrypted blob, a released key)
+#: must change together: only their own routes append them.
+_WITH_OFF_BOARD_DATA: dict[str, str] = {
+    "health.record": "/api/v1/health/records",
+    "health.access": "/api/v1/health/reads",
+    "health.emergency": "/api/v1/health/reads",
+}
+
+
 @router.post(
     "/entries",
     status_code=201,
@@ -366,6 +375,11 @@ def append(board: BoardDep, server: ServerDep, body: RawBody) -> dict[str, Any]:
         raise MalformedEntry(f"not an entry: {str(e)[:120]}") from None
     if decoded.kind == authorities.GENESIS:
         raise GenesisRefused("the genesis is written by `pnyx init` on the server, not posted")
+    if decoded.kind in _WITH_OFF_BOARD_DATA:
+        raise MalformedEntry(
+            f"{decoded.kind} entries travel with off-board data: post them to "
+            f"{_WITH_OFF_BOARD_DATA[decoded.kind]}"
+        )
     index = board.append(body)
     note = server.sign_checkpoint(board)
     return {
