@@ -1011,6 +1011,9 @@ def install(app: FastAPI) -> None:
     from webapp import pages_booth  # the voting booth (its own module: imports this one)
 
     pages_booth.install(app)
+    from webapp import pages_officials  # the officials' dashboard (imports this one)
+
+    pages_officials.install(app)
 
 
 def _bare_error(st: PageState, status: int) -> tuple[bytes, dict[str, str]]:
