@@ -1,7 +1,8 @@
 """The officials' dashboard code (webapp/static/js/officials/) against the Python reference.
 
 This file writes a fixture made by the Python code and runs the node tests
-(webapp/js-tests/officials-*.test.js) over it (env ``PNYX_OFFICIALS_FIXTURE``):
+(webapp/js-tests/officials-*.test.js) over it (env ``PNYX_OFFICIALS_FIXTURE``; run
+alone, the node tests make it with ``python -m tests.webapp.test_js_officials OUT``):
 
 - entries: for the same key file, time and body, ``entry.js`` must make the exact
   canonical bytes and Ed25519 signature that ``ledger/entry.py`` makes (bodies with
@@ -66,6 +67,9 @@ BODIES: list[tuple[str, dict[str, Any]]] = [
             "\u00e9\u0301": 6,
             "": 7,
             "z\u0000": 8,
+            "10": 9,
+            "9": 10,
+            "-1": 11,
         },
     ),
     (
@@ -407,3 +411,12 @@ def test_fixture_bodies_are_what_the_board_takes() -> None:
     order = json.loads(bytes.fromhex(entries[2]["leaf"]))["body"]
     keys = list(order)
     assert keys.index("😀") < keys.index("\ue000")
+
+
+if __name__ == "__main__":  # the node tests run alone call this module with OUT
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(sys.argv[1])
+        out.write_text(json.dumps(fixture(Path(folder)), ensure_ascii=False))

@@ -1,21 +1,36 @@
 /**
- * The fixture of the officials' node tests, written by tests/webapp/test_js_officials.py
- * from the Python reference (ledger/entry.py, services/voting) and named by the
- * environment variable PNYX_OFFICIALS_FIXTURE. Without it the tests fail, saying so:
- * run them through `pytest tests/webapp/test_js_officials.py`.
+ * The fixture of the officials' node tests, made by the Python reference
+ * (ledger/entry.py, services/voting) in tests/webapp/test_js_officials.py.
+ *
+ * `pytest tests/webapp/test_js_officials.py` writes it and names it in the
+ * environment variable PNYX_OFFICIALS_FIXTURE; run directly (`node --test`), the
+ * tests make it themselves with the project's Python (PNYX_PYTHON, default
+ * ../.venv/bin/python).
  */
 
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function loadFixture() {
-  const path = process.env.PNYX_OFFICIALS_FIXTURE;
-  if (!path) {
-    throw new Error(
-      'PNYX_OFFICIALS_FIXTURE is not set: run these tests through ' +
-        '`pytest tests/webapp/test_js_officials.py`, which writes the Python-made fixture',
-    );
+  const given = process.env.PNYX_OFFICIALS_FIXTURE;
+  if (given) return JSON.parse(readFileSync(given, 'utf8'));
+  const python = process.env.PNYX_PYTHON ?? join(REPO, '.venv', 'bin', 'python');
+  const dir = mkdtempSync(join(tmpdir(), 'pnyx-officials-'));
+  try {
+    const path = join(dir, 'officials.json');
+    execFileSync(python, ['-W', 'ignore', '-m', 'tests.webapp.test_js_officials', path], {
+      cwd: REPO,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return JSON.parse(readFileSync(path, 'utf8'));
 }
 
 /** A deep copy of a JSON value. */
