@@ -2,28 +2,34 @@
 
 docs/credentials.md §4 (Issuance) carried by the HTTP API (docs/api.md §Identity):
 
-1. the holder posts its ``PnyxCredentialRequest`` (:func:`submit`); the server
-   checks it against the board (issuer key, schema digest) and checks the
-   commitment's proof of knowledge (draft-irtf-cfrg-bbs-blind-signatures,
-   ``deserialize_and_validate_commit`` under the pseudonym interface), so that
-   only a request an issuer can sign is kept;
+1. the holder posts its ``PnyxCredentialRequest`` with a fresh X25519 public
+   key ``seal_to`` (:func:`submit`); the server checks the request against the
+   board (issuer key, schema digest) and the commitment's proof of knowledge
+   (draft-irtf-cfrg-bbs-blind-signatures, ``deserialize_and_validate_commit``
+   under the pseudonym interface), so that only a request an issuer can sign is
+   kept, and that ``seal_to`` is a key a box can be sealed to;
 2. the issuer lists its pending requests (:func:`pending`), authenticated by an
    Ed25519 signature of its board authority key over
    ``"pnyx/identity/mailbox/list/v1\\n" || JCS({"issuer", "nonce", "time"})``
    with ``time`` within :data:`MAX_SKEW_SECONDS` of the server's clock;
-3. the issuer signs blindly on its own machine and posts the
-   ``PnyxCredentialIssuance`` (:func:`answer`) with an Ed25519 signature of the
-   same key over ``"pnyx/identity/mailbox/answer/v1\\n" || JCS(issuance)``;
-4. the holder fetches it by the request id (:func:`fetch`), checks it with
-   :func:`services.identity.issuance.accept` and may delete it (:func:`remove`).
+3. the issuer signs blindly on its own machine, **seals** the
+   ``PnyxCredentialIssuance`` to ``seal_to`` (:func:`seal_issuance`: libsodium
+   ``crypto_box_seal``, an ephemeral X25519 key and XSalsa20-Poly1305 with the
+   nonce BLAKE2b-192(epk || pk)) and posts only the sealed box (:func:`answer`)
+   with an Ed25519 signature of the same key over
+   ``"pnyx/identity/mailbox/answer/v2\\n" || JCS({"request", "sealTo", "sealed"})``;
+4. the holder fetches the box by the request id (:func:`fetch`), opens it with
+   the X25519 secret it kept, checks the credential with
+   :func:`services.identity.issuance.accept` (the page: ``credential.js``) and
+   deletes the mail (:func:`remove`).
 
-Table ``identity_issuance`` (beside the board's tables, like ``health_blobs``):
-one row per request id, holding the request, the answer and its signature,
-and times.  No secret is in it: the request carries a hiding commitment, the
-answer a credential whose signature is useless without the holder's nym
-secret and blind, which never leave the holder.  The answer does show the
-signed attribute values; the id is its only key (16 hex digits, known to the
-holder and, through the authenticated list, to the issuer alone).
+Table ``identity_mailbox`` (beside the board's tables, like ``health_blobs``):
+one row per request id, holding the request, the holder's box key, the sealed
+answer and its signature, and times.  No secret and no credential is in it:
+the request carries a hiding commitment, the answer is a box only the holder's
+X25519 secret opens, so neither the credential's signature nor its attribute
+values ever reach the server.  The id (16 hex digits) is known to the holder
+and, through the authenticated list, to the issuer.
 
 Bounds: at most :data:`MAX_PENDING_PER_ISSUER` unanswered requests per issuer
 and :data:`MAX_ROWS` rows in all; every row expires :data:`TTL` after it was
@@ -34,12 +40,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from nacl.exceptions import BadSignatureError
+from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.exceptions import ValueError as NaclValueError
+from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.signing import VerifyKey
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, func, insert, select
 from sqlalchemy import inspect as sa_inspect
@@ -48,9 +56,10 @@ from crypto.bbs.backend import ORDER, BBSError, get_backend
 from crypto.bbs.blind import deserialize_and_validate_commit
 from crypto.bbs.pseudonym import pseudonym_api_id
 from ledger import authorities
-from ledger.entry import canonical
+from ledger.entry import canonical, parse_json
 from ledger.errors import DomainRejection, NotFound, Rejected
 from ledger.store import Store, Txn
+from services.identity import issuance as issuing
 from services.identity.board_data import BoardData
 from services.identity.credential import Credential
 from services.identity.errors import BadDocument, IdentityError
@@ -62,32 +71,40 @@ TTL = timedelta(days=7)
 MAX_PENDING_PER_ISSUER = 1000
 MAX_ROWS = 20_000
 MAX_DOCUMENT = 256 * 1024
-"""The largest canonical issuance kept (64 attributes of 1000 characters fit)."""
+"""The largest canonical issuance sealed (64 attributes of 1000 characters fit)."""
+SEAL_OVERHEAD = 32 + 16
+"""crypto_box_seal adds the ephemeral public key and the Poly1305 tag."""
+MAX_SEALED = MAX_DOCUMENT + SEAL_OVERHEAD
+MIN_SEALED = SEAL_OVERHEAD + 2
+"""The smallest box of a JSON object (``{}``)."""
 MAX_SKEW_SECONDS = 300
 MAX_LIST = 100
 COMMITMENT_BYTES = 48 + 3 * 32
 """C || s^ || m^ (one nym secret, no committed message) || challenge."""
 LIST_PREFIX = b"pnyx/identity/mailbox/list/v1\n"
-ANSWER_PREFIX = b"pnyx/identity/mailbox/answer/v1\n"
+ANSWER_PREFIX = b"pnyx/identity/mailbox/answer/v2\n"
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 HEX_RE = re.compile(r"[0-9a-f]*")
 ID_RE = re.compile(r"[0-9a-f]{16}")
 NONCE_RE = re.compile(r"[0-9a-f]{32}")
+KEY_RE = re.compile(r"[0-9a-f]{64}")
 
 ISSUANCE = Table(
-    "identity_issuance",
+    "identity_mailbox",
     MetaData(),
     Column("id", String(16), primary_key=True),
     Column("issuer", String(64), nullable=False, index=True),
     Column("request", Text, nullable=False),
+    Column("seal_to", String(64), nullable=False),
     Column("received", String(20), nullable=False),
     Column("expires", String(20), nullable=False, index=True),
-    Column("issuance", Text, nullable=True),
+    Column("sealed", Text, nullable=True),
     Column("signature", String(128), nullable=True),
     Column("answered", String(20), nullable=True),
 )
 """Outside ``SQLModel.metadata``, as ``health_blobs``: the board's store creates and
-verifies its own tables only; :func:`ensure_table` creates this one."""
+verifies its own tables only; :func:`ensure_table` creates this one.  (Version 1 of the
+mailbox kept answers in the clear in ``identity_issuance``; that table is not read.)"""
 
 
 class MailboxError(IdentityError):
@@ -113,7 +130,7 @@ class AlreadyAnswered(MailboxError):
 
 
 class RequestConflict(MailboxError):
-    """Another request with the same id is in the mailbox."""
+    """Another request with the same id is in the mailbox (or the same with another key)."""
 
     code = "request_conflict"
 
@@ -148,20 +165,21 @@ def _naive(now: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Mail:
-    """One request in the mailbox and, once the issuer answered, its answer."""
+    """One request in the mailbox and, once the issuer answered, its sealed answer."""
 
     id: str
     issuer: str
     request: dict[str, Any]
+    seal_to: str
     received: str
     expires: str
-    issuance: dict[str, Any] | None
+    sealed: str | None
     signature: str | None
     answered: str | None
 
     @property
     def status(self) -> str:
-        return "pending" if self.issuance is None else "issued"
+        return "pending" if self.sealed is None else "issued"
 
     def to_json(self) -> dict[str, Any]:
         """What the holder fetches (docs/api.md §Identity, the mailbox)."""
@@ -173,7 +191,8 @@ class Mail:
             "received": self.received,
             "expires": self.expires,
             "request": self.request,
-            "issuance": self.issuance,
+            "seal_to": self.seal_to,
+            "sealed": self.sealed,
             "signature": self.signature,
             "answered": self.answered,
         }
@@ -186,6 +205,7 @@ class Mail:
             "received": self.received,
             "expires": self.expires,
             "request": self.request,
+            "seal_to": self.seal_to,
         }
 
 
@@ -194,16 +214,17 @@ def _mail(row: Any) -> Mail:
         row.id,
         row.issuer,
         json.loads(row.request),
+        row.seal_to,
         row.received,
         row.expires,
-        None if row.issuance is None else json.loads(row.issuance),
+        row.sealed,
         row.signature,
         row.answered,
     )
 
 
 def ensure_table(store: Store) -> None:
-    """Create ``identity_issuance`` unless it is there (under the sequencer)."""
+    """Create ``identity_mailbox`` unless it is there (under the sequencer)."""
     if sa_inspect(store.engine).has_table(ISSUANCE.name):
         return
     with store.write() as tx:
@@ -216,6 +237,59 @@ def _purge(tx: Txn, now: datetime) -> None:
 
 def _row(tx: Txn, rid: str) -> Any:
     return tx.s.execute(select(ISSUANCE).where(ISSUANCE.c.id == rid)).first()
+
+
+# ------------------------------------------------------------------ sealing
+
+
+def box_key(value: Any) -> PublicKey:
+    """A holder's X25519 public key as 64 lowercase hex digits that a box can be sealed to.
+
+    A key of small order (the all-zero key among them) is refused: X25519 with it
+    gives the all-zero shared secret, which libsodium refuses to use.
+    """
+    if not isinstance(value, str) or not KEY_RE.fullmatch(value):
+        raise BadDocument("seal_to must be an X25519 public key as 64 lowercase hex digits")
+    key = PublicKey(bytes.fromhex(value))
+    try:
+        SealedBox(key).encrypt(b"")
+    except CryptoError:
+        raise BadDocument("seal_to is a key of small order: no box can be sealed to it") from None
+    return key
+
+
+def seal(plaintext: bytes, seal_to: str) -> str:
+    """``crypto_box_seal(plaintext, seal_to)`` as lowercase hex: ``epk || box``.
+
+    libsodium's sealed box: an ephemeral X25519 key pair ``(esk, epk)``, the
+    nonce BLAKE2b-192(epk || pk), ``crypto_box`` (X25519, HSalsa20,
+    XSalsa20-Poly1305, the 16-byte tag first) of the plaintext; ``esk`` is erased.
+    """
+    return bytes(SealedBox(box_key(seal_to)).encrypt(plaintext)).hex()
+
+
+def open_sealed(sealed: str, secret: PrivateKey) -> bytes:
+    """The plaintext of a sealed box made for ``secret``'s public key (the holder's side)."""
+    if not isinstance(sealed, str) or len(sealed) % 2 or not HEX_RE.fullmatch(sealed):
+        raise BadDocument("a sealed box is lowercase hex")
+    try:
+        return bytes(SealedBox(secret).decrypt(bytes.fromhex(sealed)))
+    except CryptoError:
+        raise IdentityError("the sealed answer does not open with this key") from None
+
+
+def open_issuance(mail: Mail, secret: PrivateKey) -> dict[str, Any]:
+    """The issuance sealed in ``mail`` (strict JSON, for this request), for a Python holder."""
+    if mail.sealed is None:
+        raise IdentityError(f"request {mail.id} has no answer yet")
+    data = open_sealed(mail.sealed, secret)
+    try:
+        doc = parse_json(data, max_size=MAX_DOCUMENT)
+    except Rejected as e:
+        raise BadDocument(f"the sealed answer is not a JSON document: {e.detail}") from None
+    if not isinstance(doc, dict) or issuing.request_id_of(doc) != mail.id:
+        raise IdentityError(f"the sealed answer is not an issuance for request {mail.id}")
+    return doc
 
 
 # --------------------------------------------------------------------- holder
@@ -250,13 +324,17 @@ def check_request(data: BoardData, request: Any) -> tuple[IssuerKey, Schema]:
     return key, schema
 
 
-def submit(store: Store, data: BoardData, request: Any, now: datetime) -> tuple[Mail, bool]:
-    """Keep a holder's request; returns the mail and whether it is new.
+def submit(
+    store: Store, data: BoardData, request: Any, seal_to: Any, now: datetime
+) -> tuple[Mail, bool]:
+    """Keep a holder's request and the key its answer is sealed to; returns the mail and
+    whether it is new.
 
-    Posting the same request again returns the mail as it is (with its
-    answer, if any).
+    Posting the same request with the same key again returns the mail as it is
+    (with its answer, if any); with another key it is a conflict.
     """
     check_request(data, request)
+    box_key(seal_to)
     text = json.dumps(request, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     rid = request_id(request)
     t = _naive(now)
@@ -265,13 +343,15 @@ def submit(store: Store, data: BoardData, request: Any, now: datetime) -> tuple[
         row = _row(tx, rid)
         if row is not None:
             mail = _mail(row)
-            if canonical(mail.request) != canonical(request):
-                raise RequestConflict("another request with this id is in the mailbox")
+            if canonical(mail.request) != canonical(request) or mail.seal_to != seal_to:
+                raise RequestConflict(
+                    "this request is in the mailbox already, to be sealed to another key"
+                )
             return mail, False
         waiting = tx.s.execute(
             select(func.count())
             .select_from(ISSUANCE)
-            .where(ISSUANCE.c.issuer == request["issuer"], ISSUANCE.c.issuance.is_(None))
+            .where(ISSUANCE.c.issuer == request["issuer"], ISSUANCE.c.sealed.is_(None))
         ).scalar_one()
         if waiting >= MAX_PENDING_PER_ISSUER:
             raise MailboxFull(
@@ -281,12 +361,15 @@ def submit(store: Store, data: BoardData, request: Any, now: datetime) -> tuple[
         total = tx.s.execute(select(func.count()).select_from(ISSUANCE)).scalar_one()
         if total >= MAX_ROWS:
             raise MailboxFull("the mailbox is full; try again later")
-        mail = Mail(rid, request["issuer"], request, stamp(t), stamp(t + TTL), None, None, None)
+        mail = Mail(
+            rid, request["issuer"], request, seal_to, stamp(t), stamp(t + TTL), None, None, None
+        )
         tx.s.execute(
             insert(ISSUANCE).values(
                 id=rid,
                 issuer=mail.issuer,
                 request=text,
+                seal_to=seal_to,
                 received=mail.received,
                 expires=mail.expires,
             )
@@ -301,7 +384,7 @@ def _check_id(rid: str) -> str:
 
 
 def fetch(store: Store, rid: str, now: datetime) -> Mail:
-    """The request ``rid`` and its answer, unless it expired."""
+    """The request ``rid`` and its sealed answer, unless it expired."""
     _check_id(rid)
     with store.read() as tx:
         row = _row(tx, rid)
@@ -344,9 +427,9 @@ def list_message(issuer: str, time: str, nonce: str) -> bytes:
     return LIST_PREFIX + canonical({"issuer": issuer, "time": time, "nonce": nonce})
 
 
-def answer_message(issuance: dict[str, Any]) -> bytes:
-    """What the issuer signs with its answer."""
-    return ANSWER_PREFIX + canonical(issuance)
+def answer_message(rid: str, seal_to: str, sealed: str) -> bytes:
+    """What the issuer signs with its sealed answer to request ``rid``."""
+    return ANSWER_PREFIX + canonical({"request": rid, "sealTo": seal_to, "sealed": sealed})
 
 
 def pending(
@@ -373,7 +456,7 @@ def pending(
             select(ISSUANCE)
             .where(
                 ISSUANCE.c.issuer == issuer,
-                ISSUANCE.c.issuance.is_(None),
+                ISSUANCE.c.sealed.is_(None),
                 ISSUANCE.c.expires > stamp(_naive(now)),
             )
             .order_by(ISSUANCE.c.received, ISSUANCE.c.id)
@@ -392,8 +475,9 @@ def _scalar_hex(value: Any, what: str) -> None:
 def check_issuance(data: BoardData, mail: Mail, issuance: Any) -> None:
     """An answer that fits the request: docs/credentials.md §4 "Issuance", §5.
 
-    The server cannot check the blind signature itself (that needs the
-    holder's secrets); the holder does, with ``issuance.accept``.
+    The issuer's own check before it seals (the server sees only the box).
+    The blind signature itself only the holder can check, with
+    ``issuance.accept``.
     """
     fields = {"version", "type", "request", "credential", "signerNymEntropy"}
     if not isinstance(issuance, dict) or set(issuance) != fields:
@@ -429,34 +513,76 @@ def check_issuance(data: BoardData, mail: Mail, issuance: Any) -> None:
         raise BadDocument(f"the issuance is larger than {MAX_DOCUMENT} bytes")
 
 
-def answer(
-    store: Store, data: BoardData, rid: str, issuance: Any, signature: str, now: datetime
-) -> Mail:
-    """Keep the issuer's signed answer to ``rid`` (once; never replaced)."""
-    mail = fetch(store, rid, now)
-    if mail.issuance is not None:
-        raise AlreadyAnswered(f"request {rid} was answered at {mail.answered}")
+Sign = Callable[[bytes], bytes]
+"""The issuer authority's Ed25519 signature (``ledger.note.Signer.sign``)."""
+
+
+def sealed_answer(
+    data: BoardData, mail: Mail, issuance: dict[str, Any], sign: Sign
+) -> tuple[str, str]:
+    """The issuer's answer to ``mail``: ``(sealed, signature)``, the body of
+    ``POST …/issuance/requests/{id}/response``, after checking ``issuance`` fits it."""
     check_issuance(data, mail, issuance)
+    sealed = seal(canonical(issuance), mail.seal_to)
+    return sealed, sign(answer_message(mail.id, mail.seal_to, sealed)).hex()
+
+
+def issue_sealed(
+    data: BoardData,
+    sk: bytes,
+    sign: Sign,
+    mail: Mail,
+    values: dict[str, Any],
+    valid_from: date,
+    valid_days: int,
+    status: tuple[str, int] | None,
+) -> tuple[str, str]:
+    """The issuer's whole answer to one pending request: sign ``values`` blindly
+    (:func:`services.identity.issuance.issue`), check, seal to the holder's key, sign."""
+    issued = issuing.issue(
+        data, mail.issuer, sk, mail.request, values, valid_from, valid_days, status
+    )
+    return sealed_answer(data, mail, issued, sign)
+
+
+def _check_sealed(sealed: Any) -> None:
+    if not isinstance(sealed, str) or len(sealed) % 2 or not HEX_RE.fullmatch(sealed):
+        raise BadDocument("sealed must be lowercase hex (a crypto_box_seal box)")
+    if not MIN_SEALED <= len(sealed) // 2 <= MAX_SEALED:
+        raise BadDocument(f"a sealed answer is {MIN_SEALED} to {MAX_SEALED} bytes")
+
+
+def answer(
+    store: Store, data: BoardData, rid: str, sealed: Any, signature: str, now: datetime
+) -> Mail:
+    """Keep the issuer's signed, sealed answer to ``rid`` (once; never replaced)."""
+    mail = fetch(store, rid, now)
+    if mail.sealed is not None:
+        raise AlreadyAnswered(f"request {rid} was answered at {mail.answered}")
+    _check_sealed(sealed)
     key = issuer_verify_key(data, mail.issuer)
-    try:
-        message = answer_message(issuance)
-    except Rejected as e:
-        raise BadDocument(e.detail) from None
-    if not _verify(key, message, signature):
+    if not _verify(key, answer_message(rid, mail.seal_to, sealed), signature):
         raise NotAuthorised(f"the answer is not signed by the authority key of {mail.issuer!r}")
-    text = json.dumps(issuance, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     at = stamp(_naive(now))
     with store.write() as tx:
         row = _row(tx, rid)
         if row is None:
             raise UnknownRequest(f"no request {rid} in the mailbox")
-        if row.issuance is not None:
+        if row.sealed is not None:
             raise AlreadyAnswered(f"request {rid} was answered at {row.answered}")
         tx.s.execute(
             ISSUANCE.update()
             .where(ISSUANCE.c.id == rid)
-            .values(issuance=text, signature=signature, answered=at)
+            .values(sealed=sealed, signature=signature, answered=at)
         )
     return Mail(
-        mail.id, mail.issuer, mail.request, mail.received, mail.expires, issuance, signature, at
+        mail.id,
+        mail.issuer,
+        mail.request,
+        mail.seal_to,
+        mail.received,
+        mail.expires,
+        sealed,
+        signature,
+        at,
     )

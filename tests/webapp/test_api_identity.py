@@ -2,7 +2,8 @@
 
 Every refusal is a 4xx ``{"error", "detail"}`` that leaves the board and the
 identity tables as they were; no response carries a holder's or an issuer's
-secret.
+secret, and the mailbox never holds a credential: the issuer's answer is a box
+sealed to the holder's X25519 key.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from nacl.public import PrivateKey
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
+from ledger.entry import canonical
 from ledger.note import Signer
 from services.identity import issuance, mailbox, sessions
 from services.identity.board_data import BoardData
@@ -166,8 +169,19 @@ def issue(
     )
 
 
-def answer_body(signer: Signer, issued: dict[str, Any]) -> dict[str, Any]:
-    return {"issuance": issued, "signature": signer.sign(mailbox.answer_message(issued)).hex()}
+def submit_body(request: dict[str, Any], box: PrivateKey) -> dict[str, Any]:
+    """The holder's post: its request and the public key of its fresh X25519 box key."""
+    return {"request": request, "seal_to": bytes(box.public_key).hex()}
+
+
+def answer_body(
+    signer: Signer, issued: dict[str, Any], box: PrivateKey, rid: str | None = None
+) -> dict[str, Any]:
+    """The issuer's post: ``issued`` sealed to ``box``'s public key, signed for ``rid``."""
+    seal_to = bytes(box.public_key).hex()
+    sealed = mailbox.seal(canonical(issued), seal_to)
+    message = mailbox.answer_message(rid or issued["request"], seal_to, sealed)
+    return {"sealed": sealed, "signature": signer.sign(message).hex()}
 
 
 def credential(
@@ -256,39 +270,62 @@ def test_blind_issuance_through_the_mailbox(
     ik: IdentityKit, client: TestClient, server_clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # 1. the holder commits on its machine and posts the request
+    # 1. the holder commits on its machine and posts the request with a fresh box key
     req, holder = issuance.make_request(data(ik), ISSUER, "eid")
+    box = PrivateKey.generate()
     rid = issuance.request_id(req)
-    r = post(client, "/issuance/requests", {"request": req})
+    r = post(client, "/issuance/requests", submit_body(req, box))
     assert r.status_code == 201, r.text
     assert r.json()["id"] == rid and r.json()["status"] == "pending"
-    again = post(client, "/issuance/requests", {"request": req})
+    assert r.json()["seal_to"] == bytes(box.public_key).hex() and r.json()["sealed"] is None
+    again = post(client, "/issuance/requests", submit_body(req, box))
     assert again.status_code == 200 and again.json() == r.json()
+    # the same request to be sealed to another key is a conflict
+    other_key = submit_body(req, PrivateKey.generate())
+    refused(ik, client, "/issuance/requests", other_key, 409, "request_conflict")
     # 2. the issuer lists its pending requests with a query signed by its board key
     r = post(client, "/issuance/pending", list_query(ik.issuer, ISSUER, server_clock.now))
     assert r.status_code == 200, r.text
-    assert [(m["id"], m["request"]) for m in r.json()["requests"]] == [(rid, req)]
-    # 3. it signs blindly on its machine and posts the signed answer
-    issued = issue(ik, r.json()["requests"][0]["request"])
-    r = post(client, f"/issuance/requests/{rid}/response", answer_body(ik.issuer, issued))
+    [item] = r.json()["requests"]
+    assert (item["id"], item["request"]) == (rid, req)
+    assert item["seal_to"] == bytes(box.public_key).hex()
+    # 3. it signs blindly on its machine, seals to the holder's key and posts the box
+    mail = mailbox.fetch(ik.board.store, rid, server_clock.now)
+    sealed, signature = mailbox.issue_sealed(
+        data(ik), ik.sk, ik.issuer.sign, mail, ADA, date.today(), 30, None
+    )
+    body = {"sealed": sealed, "signature": signature}
+    r = post(client, f"/issuance/requests/{rid}/response", body)
     assert r.status_code == 201, r.text
     listed = post(client, "/issuance/pending", list_query(ik.issuer, ISSUER, server_clock.now))
     assert listed.json()["requests"] == []
-    # 4. the holder fetches it and checks it against the board with its secrets
+    # 4. the holder fetches the box, opens it with its key and checks the credential
     got = client.get(f"{API}/issuance/requests/{rid}").json()
-    assert got["status"] == "issued" and got["issuance"] == issued
-    record = issuance.accept(data(ik), got["issuance"], req, holder)
+    assert got["status"] == "issued" and got["sealed"] == sealed and "issuance" not in got
+    issued = json.loads(mailbox.open_sealed(got["sealed"], box))
+    kept = mailbox.fetch(ik.board.store, rid, server_clock.now)
+    assert issued == mailbox.open_issuance(kept, box)
+    record = issuance.accept(data(ik), issued, req, holder)
+    assert record["credential"]["credentialSubject"] == ADA
+    # another key does not open it
+    with pytest.raises(mailbox.IdentityError):
+        mailbox.open_sealed(got["sealed"], PrivateKey.generate())
     # the credential presents and verifies through the API
     request = adult_request()
     verdict = verify(client, request, present(data(ik), record, request))
     assert verdict["valid"] is True and verdict["result"]["disclosed"] == {"district": 7}
+    # nothing the server holds or answers shows the credential: no signature, no values
+    signature_hex = record["credential"]["proof"]["proofValue"][1:]
+    stored = json.dumps(tables(ik.board), default=str)
+    for text in (json.dumps(got), stored, caplog.text):
+        assert signature_hex not in text and "Lovelace" not in text and "2001-12-10" not in text
     # 5. the holder deletes the mail
     r = client.delete(f"{API}/issuance/requests/{rid}")
     assert r.status_code == 200 and r.json() == {"id": rid, "deleted": True}
     assert is_error(client.get(f"{API}/issuance/requests/{rid}"), 404)
     assert is_error(client.delete(f"{API}/issuance/requests/{rid}"), 404)
     # nothing in any answer is a holder secret or the issuer's key
-    secrets_ = [*holder.values(), *record["secrets"].values(), ik.sk.hex()]
+    secrets_ = [*holder.values(), *record["secrets"].values(), ik.sk.hex(), bytes(box).hex()]
     for text in (json.dumps(got), json.dumps(verdict), json.dumps(listed.json()), caplog.text):
         assert not any(s in text for s in secrets_)
 
@@ -298,63 +335,99 @@ def test_mailbox_refusals_write_nothing(
 ) -> None:
     req, _ = issuance.make_request(data(ik), ISSUER, "eid")
     rid = issuance.request_id(req)
+    box = PrivateKey.generate()
     # requests the issuer could not sign
     bad = dict(req, schema="nope")
-    refused(ik, client, "/issuance/requests", {"request": bad}, 422)
+    refused(ik, client, "/issuance/requests", submit_body(bad, box), 422)
     bad = dict(req, schemaDigest="0" * 64)
-    refused(ik, client, "/issuance/requests", {"request": bad}, 422)
+    refused(ik, client, "/issuance/requests", submit_body(bad, box), 422)
     raw = bytearray.fromhex(req["commitment"])
     raw[-1] ^= 1  # the proof's challenge
-    refused(ik, client, "/issuance/requests", {"request": dict(req, commitment=raw.hex())}, 422)
-    refused(ik, client, "/issuance/requests", {"request": dict(req, commitment="00")}, 400)
-    refused(ik, client, "/issuance/requests", {"request": {**req, "extra": 1}}, 400)
-    refused(ik, client, "/issuance/requests", {"request": dict(req, version=True)}, 400)
+    bad = dict(req, commitment=raw.hex())
+    refused(ik, client, "/issuance/requests", submit_body(bad, box), 422)
+    refused(ik, client, "/issuance/requests", submit_body(dict(req, commitment="00"), box), 400)
+    refused(ik, client, "/issuance/requests", submit_body({**req, "extra": 1}, box), 400)
+    refused(ik, client, "/issuance/requests", submit_body(dict(req, version=True), box), 400)
+    # a box key the answer could not be sealed to, or none
+    refused(ik, client, "/issuance/requests", {"request": req}, 400)
+    for key in ("0" * 64, "01" + "0" * 62, "AB" * 32, "ab" * 31):
+        refused(ik, client, "/issuance/requests", {"request": req, "seal_to": key}, 400)
     # listing: only the issuer's own authority key, and only now
-    assert post(client, "/issuance/requests", {"request": req}).status_code == 201
+    assert post(client, "/issuance/requests", submit_body(req, box)).status_code == 201
     now = server_clock.now
     refused(ik, client, "/issuance/pending", list_query(ik.kit.publisher, ISSUER, now), 403)
     refused(ik, client, "/issuance/pending", list_query(ik.kit.publisher, "city", now), 403)
     stale = list_query(ik.issuer, ISSUER, now - timedelta(minutes=10))
     refused(ik, client, "/issuance/pending", stale, 403, "not_authorised")
-    # answers
+    # answers: signed by the issuer, for this request and this key, the box as signed
     issued = issue(ik, req)
-    forged = answer_body(ik.kit.publisher, issued)
+    forged = answer_body(ik.kit.publisher, issued, box)
     refused(ik, client, f"/issuance/requests/{rid}/response", forged, 403, "not_authorised")
-    other = answer_body(ik.issuer, dict(issued, request="0" * 16))
-    refused(ik, client, f"/issuance/requests/{rid}/response", other, 400)
-    refused(ik, client, "/issuance/requests/" + "0" * 16 + "/response", other, 404)
+    elsewhere = answer_body(ik.issuer, issued, box, "0" * 16)
+    refused(ik, client, f"/issuance/requests/{rid}/response", elsewhere, 403, "not_authorised")
+    refused(ik, client, "/issuance/requests/" + "0" * 16 + "/response", elsewhere, 404)
+    to_other = answer_body(ik.issuer, issued, PrivateKey.generate())
+    refused(ik, client, f"/issuance/requests/{rid}/response", to_other, 403, "not_authorised")
+    changed = answer_body(ik.issuer, issued, box)
+    flipped = bytearray.fromhex(changed["sealed"])
+    flipped[40] ^= 1  # after signing
+    changed["sealed"] = flipped.hex()
+    refused(ik, client, f"/issuance/requests/{rid}/response", changed, 403)
+    for sealed in ("ab" * (mailbox.MIN_SEALED - 1), "abc", "AB" * 60, ""):
+        short = {"sealed": sealed, "signature": "00" * 64}
+        refused(ik, client, f"/issuance/requests/{rid}/response", short, 400)
+    ok = post(client, f"/issuance/requests/{rid}/response", answer_body(ik.issuer, issued, box))
+    assert ok.status_code == 201
+    twice = answer_body(ik.issuer, issue(ik, req), box)
+    refused(ik, client, f"/issuance/requests/{rid}/response", twice, 409, "already_answered")
+
+
+def test_the_issuer_checks_before_it_seals(ik: IdentityKit, server_clock: Clock) -> None:
+    """The server sees only a box, so the issuer's side checks the issuance itself."""
+    mailbox.ensure_table(ik.board.store)
+    req, _ = issuance.make_request(data(ik), ISSUER, "eid")
+    box = PrivateKey.generate()
+    mail, new = mailbox.submit(
+        ik.board.store, data(ik), req, bytes(box.public_key).hex(), server_clock.now
+    )
+    assert new
+    issued = issue(ik, req)
     wrong = copy.deepcopy(issued)
     wrong["credential"]["credentialSubject"]["district"] = "seven"
-    refused(ik, client, f"/issuance/requests/{rid}/response", answer_body(ik.issuer, wrong), 400)
-    signed = answer_body(ik.issuer, issued)
-    signed["issuance"]["credential"]["credentialSubject"]["district"] = 8  # after signing
-    refused(ik, client, f"/issuance/requests/{rid}/response", signed, 403)
-    ok = post(client, f"/issuance/requests/{rid}/response", answer_body(ik.issuer, issued))
-    assert ok.status_code == 201
-    twice = answer_body(ik.issuer, issue(ik, req))
-    refused(ik, client, f"/issuance/requests/{rid}/response", twice, 409, "already_answered")
+    with pytest.raises(mailbox.BadDocument):
+        mailbox.sealed_answer(data(ik), mail, wrong, ik.issuer.sign)
+    with pytest.raises(mailbox.BadDocument):
+        mailbox.sealed_answer(data(ik), mail, dict(issued, request="0" * 16), ik.issuer.sign)
+    sealed, signature = mailbox.sealed_answer(data(ik), mail, issued, ik.issuer.sign)
+    assert mailbox.answer(ik.board.store, data(ik), mail.id, sealed, signature, server_clock.now)
+    assert json.loads(mailbox.open_sealed(sealed, box)) == issued
+    # a fresh ephemeral key each time: two seals of the same issuance differ
+    assert mailbox.sealed_answer(data(ik), mail, issued, ik.issuer.sign)[0] != sealed
+    with pytest.raises(mailbox.IdentityError):
+        mailbox.open_sealed(sealed[:-2] + format(int(sealed[-2:], 16) ^ 1, "02x"), box)
 
 
 def test_mailbox_is_bounded_and_expires(
     ik: IdentityKit, client: TestClient, server_clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(mailbox, "MAX_PENDING_PER_ISSUER", 2)
+    box = PrivateKey.generate()
     reqs = [issuance.make_request(data(ik), ISSUER, "eid")[0] for _ in range(3)]
     for req in reqs[:2]:
-        assert post(client, "/issuance/requests", {"request": req}).status_code == 201
-    refused(ik, client, "/issuance/requests", {"request": reqs[2]}, 429, "mailbox_full")
+        assert post(client, "/issuance/requests", submit_body(req, box)).status_code == 201
+    refused(ik, client, "/issuance/requests", submit_body(reqs[2], box), 429, "mailbox_full")
     # an answered request no longer counts as waiting
     rid = issuance.request_id(reqs[0])
-    body = answer_body(ik.issuer, issue(ik, reqs[0]))
+    body = answer_body(ik.issuer, issue(ik, reqs[0]), box)
     assert post(client, f"/issuance/requests/{rid}/response", body).status_code == 201
-    assert post(client, "/issuance/requests", {"request": reqs[2]}).status_code == 201
+    assert post(client, "/issuance/requests", submit_body(reqs[2], box)).status_code == 201
     # a week later every request is gone
     server_clock.now += mailbox.TTL + timedelta(seconds=1)
     assert is_error(client.get(f"{API}/issuance/requests/{rid}"), 404)
     q = list_query(ik.issuer, ISSUER, server_clock.now)
     assert post(client, "/issuance/pending", q).json()["requests"] == []
     fresh = issuance.make_request(data(ik), ISSUER, "eid")[0]
-    assert post(client, "/issuance/requests", {"request": fresh}).status_code == 201
+    assert post(client, "/issuance/requests", submit_body(fresh, box)).status_code == 201
     assert [r[0] for r in tables(ik.board)[mailbox.ISSUANCE.name]] == [issuance.request_id(fresh)]
 
 
@@ -580,15 +653,17 @@ def valid_bodies(ik: IdentityKit, client: TestClient, server_clock: Clock) -> di
     """A valid body of every POST route, to mutate (a request posted, a session made)."""
     req, _ = issuance.make_request(data(ik), ISSUER, "eid")
     rid = issuance.request_id(req)
-    assert post(client, "/issuance/requests", {"request": req}).status_code == 201
+    box = PrivateKey.generate()
+    assert post(client, "/issuance/requests", submit_body(req, box)).status_code == 201
     session = post(client, "/requests", {"issuer": ISSUER, "schema": "eid"}).json()
     record = credential(ik)
     pres = present(data(ik), record, PresentationRequest.from_json(session["request"]))
     request = adult_request()
+    fresh = issuance.make_request(data(ik), ISSUER, "eid")[0]
     return {
-        "/issuance/requests": {"request": issuance.make_request(data(ik), ISSUER, "eid")[0]},
+        "/issuance/requests": submit_body(fresh, box),
         "/issuance/pending": list_query(ik.issuer, ISSUER, server_clock.now),
-        f"/issuance/requests/{rid}/response": answer_body(ik.issuer, issue(ik, req)),
+        f"/issuance/requests/{rid}/response": answer_body(ik.issuer, issue(ik, req), box),
         "/requests": {"issuer": ISSUER, "schema": "eid", "disclose": ["district"]},
         f"/requests/{session['id']}/response": {"presentation": pres},
         "/presentations/verify": {

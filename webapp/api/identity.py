@@ -4,10 +4,12 @@ docs/api.md §Identity has every route with its JSON.  The server holds no
 issuer's or holder's secret: board writes (issuer keys, schemas, status
 lists) are entries signed by the issuer and posted to ``/api/v1/board/entries``;
 blind issuance goes through a mailbox (:mod:`services.identity.mailbox`): the
-holder posts its request, the issuer lists and answers with signatures of its
-board key, the holder fetches the answer; a verifier creates a presentation
-request with a server nonce (:mod:`services.identity.sessions`) that a holder
-answers, or has any presentation checked against the board
+holder posts its request with a fresh X25519 key, the issuer lists with a
+signature of its board key and answers with a box sealed to that key (the
+server never sees the credential), the holder fetches and opens it; a
+verifier creates a presentation request with a server nonce
+(:mod:`services.identity.sessions`) that a holder answers, or has any
+presentation checked against the board
 (:mod:`services.identity.verdict`).
 
 Also here, and used by :mod:`webapp.api.health`: :class:`StrictRoute`, the route
@@ -43,9 +45,12 @@ from webapp.api import ERROR_RESPONSES, MAX_DEPTH, BoardDep, ErrorOut, Server, g
 
 PRESENTATION_BODY = 640 * 1024
 """A presentation may carry a proof of up to 256 KiB (hex: 512 KiB) and its request."""
+ANSWER_BODY = 2 * mailbox.MAX_SEALED + 1024
+"""A sealed issuance of up to 256 KiB (hex: 512 KiB) and its signature."""
 BODY_LIMITS = {
     "/api/v1/identity/presentations/": PRESENTATION_BODY,
     "/api/v1/identity/requests/": PRESENTATION_BODY,
+    "/api/v1/identity/issuance/requests/": ANSWER_BODY,
 }
 """Larger body limits of these routes (webapp.app.BodyLimits); the default is 128 KiB."""
 
@@ -484,6 +489,10 @@ class CredentialRequestDoc(Strict):
 
 class SubmitBody(Strict):
     request: CredentialRequestDoc
+    seal_to: str = Field(
+        pattern=HEX64,
+        description="The holder's fresh X25519 public key: the issuer seals its answer to it.",
+    )
 
 
 class ListBody(Strict):
@@ -497,21 +506,18 @@ class ListBody(Strict):
     limit: StrictInt = Field(default=mailbox.MAX_LIST, ge=1, le=mailbox.MAX_LIST)
 
 
-class IssuanceDoc(Strict):
-    """A ``PnyxCredentialIssuance`` (docs/credentials.md §4, §5)."""
-
-    version: One
-    type: Literal["PnyxCredentialIssuance"]
-    request: str = Field(pattern=r"^[0-9a-f]{16}$")
-    credential: dict[str, Any] = Field(description="The W3C VC of docs/credentials.md §5.")
-    signerNymEntropy: str = Field(pattern=HEX64)
-
-
 class AnswerBody(Strict):
-    """The issuer's answer, signed by its board authority key (Ed25519) over
-    ``"pnyx/identity/mailbox/answer/v1\\n" || JCS(issuance)``."""
+    """The issuer's answer: the ``PnyxCredentialIssuance`` (docs/credentials.md §4) sealed
+    to the request's ``seal_to`` (libsodium ``crypto_box_seal``), signed by the issuer's
+    board authority key (Ed25519) over
+    ``"pnyx/identity/mailbox/answer/v2\\n" || JCS({"request", "sealTo", "sealed"})``."""
 
-    issuance: IssuanceDoc
+    sealed: str = Field(
+        pattern=r"^(?:[0-9a-f]{2})+$",
+        min_length=2 * mailbox.MIN_SEALED,
+        max_length=2 * mailbox.MAX_SEALED,
+        description="epk (32) || XSalsa20-Poly1305 box (tag first), lowercase hex.",
+    )
     signature: str = Field(pattern=HEX128)
 
 
@@ -523,7 +529,8 @@ class MailOut(BaseModel):
     received: str
     expires: str
     request: dict[str, Any]
-    issuance: dict[str, Any] | None
+    seal_to: str = Field(description="The holder's X25519 public key, 64 hex.")
+    sealed: str | None = Field(description="The sealed issuance once answered, hex.")
     signature: str | None
     answered: str | None
 
@@ -534,6 +541,7 @@ class PendingItem(BaseModel):
     received: str
     expires: str
     request: dict[str, Any]
+    seal_to: str
 
 
 class PendingOut(BaseModel):
@@ -560,9 +568,10 @@ def _mail_out(m: mailbox.Mail) -> MailOut:
     responses={**errors(403, 409, 413, 429), 200: {"model": MailOut, "description": "known"}},
 )
 def submit_request(body: SubmitBody, board: ReadyDep, now: NowDep, response: Response) -> MailOut:
-    """Holder: post a blind issuance request (201; 200 with its state if posted before)."""
+    """Holder: post a blind issuance request and the X25519 key to seal the answer to
+    (201; 200 with its state if posted before)."""
     doc = body.request.model_dump(by_alias=True)
-    mail, new = mailbox.submit(board.store, _data(board), doc, now)
+    mail, new = mailbox.submit(board.store, _data(board), doc, body.seal_to, now)
     response.status_code = 201 if new else 200
     return _mail_out(mail)
 
@@ -587,7 +596,7 @@ def pending_requests(body: ListBody, board: ReadyDep, now: NowDep) -> PendingOut
 
 @router.get("/issuance/requests/{request_id}", response_model=MailOut, responses=errors(404))
 def fetch_request(request_id: RequestId, board: ReadyDep, now: NowDep) -> MailOut:
-    """Holder: the request's state and, once issued, the issuer's answer."""
+    """Holder: the request's state and, once issued, the issuer's sealed answer."""
     return _mail_out(mailbox.fetch(board.store, request_id, now))
 
 
@@ -600,9 +609,8 @@ def fetch_request(request_id: RequestId, board: ReadyDep, now: NowDep) -> MailOu
 def answer_request(
     request_id: RequestId, body: AnswerBody, board: ReadyDep, now: NowDep
 ) -> MailOut:
-    """Issuer: the signed answer to a request (kept once, never replaced)."""
-    doc = body.issuance.model_dump()
-    mail = mailbox.answer(board.store, _data(board), request_id, doc, body.signature, now)
+    """Issuer: the sealed, signed answer to a request (kept once, never replaced)."""
+    mail = mailbox.answer(board.store, _data(board), request_id, body.sealed, body.signature, now)
     return _mail_out(mail)
 
 
