@@ -32,8 +32,9 @@ variable-time methods built from native additions (≈ 0.85 µs each, against
 
 - fixed bases (the generators): a table per generator of d·2^(7w)·P for
   d = 1..64 and 38 windows of 7 bits (2432 points, ≈ 0.43 MB, built once in
-  ≈ 5 ms, memoised by the point's encoding, at most 64 tables), and a scalar
-  in signed 7-bit digits: ≈ 37 additions, ≈ 35 µs instead of ≈ 87 µs;
+  ≈ 5 ms, memoised by the point's encoding, at most 256 tables: a ballot's
+  presentation with two range predicates uses ≈ 78), and a scalar in signed
+  7-bit digits: ≈ 37 additions, ≈ 35 µs instead of ≈ 87 µs;
 - small scalars (the range proof's bit weights 2^i): one shared double-and-add
   over all of them when its estimated cost is below that of the native
   multiplications.
@@ -83,7 +84,7 @@ _ROWS: Final = 255 // _WINDOW + 2
 _MUL_IN_ADDS: Final = 80
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def _fixed_base_table(encoded: bytes) -> tuple[tuple[G1, ...], ...]:
     """rows[w][d] = d·2^(7w)·P for d in 0..64 (P decoded from `encoded`, a
     generator's canonical encoding; index 0 is unused)."""

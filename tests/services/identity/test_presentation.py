@@ -163,9 +163,10 @@ def test_two_presentations_share_no_value_but_the_disclosed_ones(ik: IdentityKit
         assert pres.pseudonym is not None
         out.add(pres.pseudonym)
         for p in pres.predicates:
-            rp = p.range_proof.to_bytes()
             out |= {p.commitment, p.blinding_response.to_bytes(32, "big")}
-            out |= {rp[i : i + 32] for i in range(0, len(rp), 32)}
+        assert pres.range_proof is not None
+        rp = pres.range_proof.to_bytes()
+        out |= {rp[i : i + 32] for i in range(0, len(rp), 32)}
         return out
 
     assert not chunks(p1) & chunks(p2)
