@@ -8,7 +8,11 @@
   ``credential revoke`` (issuer) — set bits of a status list on the board;
 - ``pnyx wallet init | add | list | show | present`` — the holder's encrypted wallet;
 - ``pnyx verify request | presentation`` — a verifier's request, and the check
-  of a presentation from board data alone (this board, or exported entries).
+  of a presentation from board data alone (this board, or exported entries);
+- ``pnyx identity mailbox list | answer --issuer NAME`` — the issuer's side of
+  the issuance mailbox (docs/api.md §Identity): list the pending requests, sign
+  them blindly over the attributes the issuer decides, seal each answer to the
+  holder's key and post it.
 
 Secrets: the issuer's BBS key lives in the key directory
 (``issuers/<name>.json``, mode 0600); the holder's secrets only in the wallet
@@ -26,21 +30,28 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Protocol, cast
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from ledger import authorities
 from ledger.board import Board
 from ledger.entry import key_id, make_entry
-from ledger.errors import DomainRejection
+from ledger.errors import DomainRejection, Rejected
 from ledger.note import NoteError, Signer
-from services.identity import issuance, presentation
+from services.identity import issuance, mailbox, presentation
 from services.identity.board_data import BoardData
 from services.identity.domain import ISSUER_KEY, ROLE, SCHEMA, STATUS_LIST, status_list_body
 from services.identity.errors import BadDocument, IdentityError, WalletError
@@ -61,6 +72,11 @@ credential_app = typer.Typer(
 )
 wallet_app = typer.Typer(help="The holder's encrypted credential wallet.", no_args_is_help=True)
 verify_app = typer.Typer(help="Presentation requests and their verification.", no_args_is_help=True)
+identity_app = typer.Typer(help="Identity services: the issuance mailbox.", no_args_is_help=True)
+mailbox_app = typer.Typer(
+    help="The issuance mailbox: answer holders' requests, sealed to them.", no_args_is_help=True
+)
+identity_app.add_typer(mailbox_app, name="mailbox")
 
 PASSPHRASE_ENV = "PNYX_PASSPHRASE"  # noqa: S105 (the name of the variable)
 WALLET_ENV = "PNYX_WALLET"
@@ -584,3 +600,185 @@ def verify_presentation(
         out.print(f"  proven: {p}")
     if result.pseudonym is not None:
         out.print(f"  pseudonym ({req.pseudonym_context}): {result.pseudonym}")
+
+
+# ------------------------------------------------------------------ mailbox
+
+
+def _pending(c: RootContext, issuer: str, limit: int) -> list[mailbox.Mail]:
+    """The issuer's pending requests, through the same signed query the API takes."""
+    signer = c.keys.authority(issuer)
+    board = c.board
+    mailbox.ensure_table(board.store)
+    now = datetime.now(UTC)
+    time, nonce = mailbox.stamp(now), secrets.token_hex(16)
+    signature = signer.sign(mailbox.list_message(issuer, time, nonce)).hex()
+    data = BoardData.from_board(board)
+    return mailbox.pending(board.store, data, issuer, time, nonce, signature, now, limit)
+
+
+def _values_file(path: Path | None) -> dict[str, dict[str, Any]]:
+    """``{"<request id>": {"<attribute>": <JSON value>, ...}, ...}`` (the issuer's decisions)."""
+    if path is None:
+        return {}
+    doc = _read_doc(path, "values file")
+    for rid, values in doc.items():
+        if not mailbox.ID_RE.fullmatch(rid) or not isinstance(values, dict):
+            raise BadDocument(
+                f"{path}: the values file maps request ids (16 hex digits) to attribute objects"
+            )
+    return {rid: dict(v) for rid, v in doc.items()}
+
+
+def _defaults(schema_attrs: Any, attr: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for a in attr:
+        name, sep, text = a.partition("=")
+        if not sep:
+            raise IdentityError(f"--attr {a!r}: write NAME=VALUE")
+        if name in values:
+            raise IdentityError(f"--attr {name} given twice")
+        try:
+            values[name] = schema_attrs(name).parse_text(text)
+        except DomainRejection as e:
+            raise BadDocument(e.detail) from None
+    return values
+
+
+@mailbox_app.command("list")
+def mailbox_list(
+    ctx: typer.Context,
+    issuer: Annotated[str, typer.Option("--issuer", help="The issuer (its key is in --keys).")],
+    limit: Annotated[int, typer.Option(min=1, max=mailbox.MAX_LIST)] = mailbox.MAX_LIST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issuer: the pending requests, oldest first (ids, schemas, times)."""
+    mails = _pending(cli_context(ctx), issuer, limit)
+    if as_json:
+        for m in mails:
+            row = {k: m.summary()[k] for k in ("id", "schema", "received", "expires")}
+            sys.stdout.write(json.dumps(row, sort_keys=True) + "\n")
+        return
+    t = Table("request", "schema", "received", "expires", title=f"{issuer}: {len(mails)} pending")
+    for m in mails:
+        t.add_row(m.id, m.request["schema"], m.received, m.expires)
+    out.print(t)
+
+
+@mailbox_app.command("answer")
+def mailbox_answer(
+    ctx: typer.Context,
+    issuer: Annotated[str, typer.Option("--issuer", help="The issuer (its keys are in --keys).")],
+    values: Annotated[
+        Path | None,
+        typer.Option(
+            "--values",
+            help='JSON {"<request id>": {"<attribute>": value, ...}}: what the issuer certifies '
+            "for each holder (who gave it the request id).",
+        ),
+    ] = None,
+    attr: Annotated[
+        list[str] | None,
+        typer.Option("--attr", help="NAME=VALUE for every request (under --values)."),
+    ] = None,
+    valid_days: Annotated[
+        int | None, typer.Option(help="Days of validity (default: the schema's maximum).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, max=mailbox.MAX_LIST)] = mailbox.MAX_LIST,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issuer: answer pending requests — sign blindly, seal to the holder's key, post.
+
+    Each request gets the attributes given for its id in --values (and --attr for
+    all); a request without a value for every attribute of its schema is left
+    pending. The answer is sealed to the key the holder posted with the request, so
+    the server never sees the credential.
+    """
+    c = cli_context(ctx)
+    issuer_file = IssuerFile(c.keys, issuer)
+    doc = issuer_file.load()
+    sk = bytes.fromhex(doc["secret_key"])
+    signer = c.keys.authority(issuer)
+    decided = _values_file(values)
+    mails = _pending(c, issuer, limit)
+    rows: list[dict[str, str]] = []
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"answering {issuer}'s requests", total=len(mails))
+        for mail in mails:
+            given = {**_defaults_for(c, issuer, mail, attr), **decided.get(mail.id, {})}
+            rows.append(_answer_one(c, issuer_file, doc, sk, signer, mail, given, valid_days))
+            progress.advance(task)
+    if as_json:
+        for r in rows:
+            sys.stdout.write(json.dumps(r, sort_keys=True) + "\n")
+    else:
+        t = Table("request", "schema", "result", title=f"{issuer}: {len(rows)} pending request(s)")
+        for r in rows:
+            t.add_row(r["id"], r["schema"], f"{r['result']}: {r['detail']}")
+        out.print(t)
+    refused = [r for r in rows if r["result"] == "refused"]
+    if refused:
+        raise IdentityError(f"{len(refused)} request(s) could not be answered (see above)")
+
+
+def _defaults_for(
+    c: RootContext, issuer: str, mail: mailbox.Mail, attr: list[str] | None
+) -> dict[str, Any]:
+    """The --attr values, parsed as the request's schema types them."""
+    if not attr:
+        return {}
+    schema = issuance.request_schema(BoardData.from_board(c.board), mail.request, issuer)
+    return _defaults(schema.attribute, attr)
+
+
+def _answer_one(
+    c: RootContext,
+    issuer_file: IssuerFile,
+    doc: dict[str, Any],
+    sk: bytes,
+    signer: Signer,
+    mail: mailbox.Mail,
+    values: dict[str, Any],
+    valid_days: int | None,
+) -> dict[str, str]:
+    """Answer one request; a refusal of this one leaves the others to go on."""
+    board = c.board
+    row = {"id": mail.id, "schema": str(mail.request["schema"]), "result": "", "detail": ""}
+    data = BoardData.from_board(board)
+    status: tuple[str, int] | None = None
+    try:
+        schema = issuance.request_schema(data, mail.request, issuer_file.name)
+        missing = [a.name for a in schema.attributes if a.name not in values]
+        if missing:
+            row.update(result="pending", detail=f"no value for {', '.join(missing)}")
+            return row
+        leaves: list[bytes] = []
+        if schema.uses_status_list:
+            list_id, index, new = _allocate_status(issuer_file, doc, schema.id, board)
+            status = (list_id, index)
+            if new:
+                body = status_list_body(list_id, StatusList.empty())
+                leaves.append(_sign(signer, STATUS_LIST, body))
+        days = valid_days if valid_days is not None else schema.max_validity_days
+        sealed, signature = mailbox.issue_sealed(
+            data, sk, signer.sign, mail, values, date.today(), days, status
+        )
+        if leaves:
+            board.append_many(leaves)
+        mailbox.answer(
+            board.store, BoardData.from_board(board), mail.id, sealed, signature, datetime.now(UTC)
+        )
+        issuer_file.save(doc)
+    except Rejected as e:
+        row.update(result="refused", detail=f"{e.code}: {e.detail}")
+        return row
+    where = f", status {status[0]}#{status[1]}" if status else ""
+    row.update(result="answered", detail=f"sealed to {mail.seal_to[:16]}…{where}")
+    return row
