@@ -38,7 +38,13 @@ from ledger.witness import StateError, Witness, WitnessRefusal
 from services.notices import PUBLISH, notice_body
 from services.registry import default_registry
 from webapp.cli_health import health_app, run_health_demo
-from webapp.cli_identity import credential_app, issuer_app, verify_app, wallet_app
+from webapp.cli_identity import (
+    credential_app,
+    identity_app,
+    issuer_app,
+    verify_app,
+    wallet_app,
+)
 from webapp.cli_verify_election import verify_election
 from webapp.cli_voting import ballot_app, demo_election, election_app, trustee_app, vote
 from webapp.keystore import KeyError_, KeyStore
@@ -72,6 +78,7 @@ app.add_typer(issuer_app, name="issuer")
 app.add_typer(credential_app, name="credential")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(verify_app, name="verify")
+app.add_typer(identity_app, name="identity")
 verify_app.command("election")(verify_election)
 app.add_typer(health_app, name="health")
 app.add_typer(election_app, name="election")
