@@ -16,6 +16,15 @@ docs/crypto.md §7 and of the ElectionGuard anchor in MEASUREMENTS.md):
   contest proofs, eligibility) and the SQLite write of the entry, its tree
   nodes and state — with the roll signature, then with the presentation;
   and the same check as the record verifier makes it (no database);
+- **prechecks outside the write lock** (docs/board.md §2, "Prechecks"): a
+  batch of 250 credential ballots admitted by one ``append_many``, its
+  prechecks in the calling thread, then in the board's process pool (per
+  ballot, amortised; the pool is started by an earlier batch of 64); and two
+  processes appending single credential ballots to one SQLite file at once
+  (ballots/s), with the verification before the lock, then as it was,
+  inside it (the board told to precheck nothing); the lock's hold per ballot
+  is measured in the appenders. The floor is the presentation check's floor
+  per ballot, divided by the cores where the work is spread over them;
 - **tally + threshold decryption** of 10³ and 10⁴ ballots: the homomorphic sum
   of their option ciphertexts, then 3 trustees of 5 (k = 3) each post a
   partial decryption with its proof for each tally ciphertext, the
@@ -49,6 +58,7 @@ the tally of 10³ or 10⁴ counted ballots.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -56,8 +66,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +79,7 @@ if str(REPO) not in sys.path:
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+import ledger.board as board_module  # noqa: E402
 from benchmarks.ballot_crypto import (  # noqa: E402
     ADDS,
     FIXED,
@@ -329,6 +341,172 @@ def build_election(url: str, ballots: int, per_voter: int = 10) -> ElectionBoard
     return eb
 
 
+# ------------------------------------------------------ prechecks outside the lock
+
+BATCH = 250
+APPENDER = (
+    "import sys; from benchmarks.voting import append_worker; "
+    "append_worker(sys.argv[1], sys.argv[2], sys.argv[3] == '1')"
+)
+
+
+def _credential_leaves(url: str, voters: int, n: int) -> tuple[ElectionBoard, list[bytes]]:
+    """An open credential election at ``url`` and ``n`` ballot entries of ``voters`` in turn.
+
+    The ballots are made in a process pool, as :func:`build_election` makes them.
+    """
+    eb = ElectionBoard(url, trustees=3, threshold=2, contests=CONTEST)
+    people = [eb.credential() for _ in range(voters)]
+    eb.create()
+    eb.ceremony()
+    eb.open()
+    per_job = 25
+    jobs = [
+        (
+            eb.election,
+            [people[i % voters].record for i in range(a, min(n, a + per_job))],
+            [[[0, 1, 0]]] * (min(n, a + per_job) - a),
+        )
+        for a in range(0, n, per_job)
+    ]
+    with ProcessPoolExecutor(CORES, initializer=_child_init, initargs=(url,)) as pool:
+        bodies = [b for part in pool.map(_make_bodies, jobs) for b in part]
+    return eb, [eb.ballot_box.entry("voting.ballot", b, VOTING) for b in bodies]
+
+
+def batch_rows(tmp: Path, f_cred: float) -> list[Row]:
+    """A batch of :data:`BATCH` ballots, prechecked in the calling thread, then in the pool."""
+    eb, leaves = _credential_leaves(f"sqlite:///{tmp / 'batch.db'}", 10, 64 + 2 * BATCH)
+    warm, here, pooled = leaves[:64], leaves[64 : 64 + BATCH], leaves[64 + BATCH :]
+    eb.board.append_many(warm)  # starts the process pool's workers
+    started = dict(eb.board.admission.counts)
+    saved = board_module.POOL_MIN
+    board_module.POOL_MIN = 10**9  # every precheck in the calling thread
+    try:
+        t = time.perf_counter()
+        eb.board.append_many(here)
+        t_here = (time.perf_counter() - t) / BATCH
+    finally:
+        board_module.POOL_MIN = saved
+    t = time.perf_counter()
+    eb.board.append_many(pooled)
+    t_pool = (time.perf_counter() - t) / BATCH
+    c = eb.board.admission.counts
+    in_pool = c["pool"] - started.get("pool", 0)
+    honoured = c["honoured"] - started.get("honoured", 0)
+    eb.board.close()
+    return [
+        (
+            f"check on the board, presentation, batch of {BATCH}, prechecks in the thread",
+            t_here,
+            f_cred,
+            "per ballot, amortised",
+            "",
+        ),
+        (
+            f"check on the board, presentation, batch of {BATCH}, prechecks in the pool",
+            t_pool,
+            f_cred / CORES,
+            f"per ballot; {CORES} workers prechecked {in_pool}, {honoured} tokens honoured "
+            f"in both batches",
+            "",
+        ),
+    ]
+
+
+def append_worker(url: str, path: str, in_lock: bool) -> None:
+    """A child of :func:`concurrent_rows`: append the leaves of ``path`` one by one.
+
+    Prints ``ready``, waits for a line on stdin, appends, then prints
+    ``{"n", "elapsed", "held"}`` (``held``: seconds inside the write
+    transaction's block, the lock taken, commit excluded).  With ``in_lock``
+    the board prechecks nothing: every verification runs inside the lock.
+    """
+    board = Board(Store(url), default_registry())
+    if in_lock:
+        board.admission.wants_precheck = lambda entries: False  # type: ignore[method-assign]
+    leaves = [bytes.fromhex(line) for line in Path(path).read_text().split()]
+    held = [0.0]
+    write = board.store.write
+
+    @contextmanager
+    def timed_write() -> Iterator[Any]:
+        with write() as tx:
+            t = time.perf_counter()
+            try:
+                yield tx
+            finally:
+                held[0] += time.perf_counter() - t
+
+    board.store.write = timed_write  # type: ignore[method-assign]
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t = time.perf_counter()
+    for leaf in leaves:
+        board.append(leaf)
+    elapsed = time.perf_counter() - t
+    print(json.dumps({"n": len(leaves), "elapsed": elapsed, "held": held[0]}), flush=True)
+
+
+def _appenders(url: str, tmp: Path, parts: list[list[bytes]], in_lock: bool) -> tuple[float, float]:
+    """Run one :func:`append_worker` per part at once: (ballots/s, lock held per ballot)."""
+    procs = []
+    for k, part in enumerate(parts):
+        path = tmp / f"leaves-{int(in_lock)}-{len(parts)}-{k}.txt"
+        path.write_text("\n".join(leaf.hex() for leaf in part))
+        cmd = [sys.executable, "-c", APPENDER, url, str(path), "1" if in_lock else "0"]
+        procs.append(
+            subprocess.Popen(
+                cmd, cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+            )
+        )
+    try:
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+        t = time.perf_counter()
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
+        outs = [json.loads(p.stdout.readline()) for p in procs if p.stdout is not None]
+        wall = time.perf_counter() - t
+    finally:
+        for p in procs:
+            if p.stdin is not None:
+                p.stdin.close()
+            p.wait(timeout=60)
+    n = sum(o["n"] for o in outs)
+    return n / wall, sum(o["held"] for o in outs) / n
+
+
+def concurrent_rows(tmp: Path, f_cred: float, per_process: int) -> list[Row]:
+    """Two processes append single ballots to one SQLite file: prechecked, then all in the lock."""
+    url = f"sqlite:///{tmp / 'concurrent.db'}"
+    n = per_process
+    _, leaves = _credential_leaves(url, 10, 5 * n)
+    rate_lock, held_lock = _appenders(url, tmp, [leaves[:n], leaves[n : 2 * n]], True)
+    rate_two, held_two = _appenders(url, tmp, [leaves[2 * n : 3 * n], leaves[3 * n : 4 * n]], False)
+    rate_one, held_one = _appenders(url, tmp, [leaves[4 * n :]], False)
+    return [
+        (
+            "2 processes append single ballots (presentation), one SQLite file, "
+            "verified in the lock",
+            1 / rate_lock,
+            f_cred,
+            f"{rate_lock:.0f} ballots/s; lock held {held_lock * 1e3:.1f} ms a ballot",
+            "",
+        ),
+        (
+            "2 processes append single ballots (presentation), one SQLite file, prechecked",
+            1 / rate_two,
+            f_cred / CORES,
+            f"{rate_two:.0f} ballots/s; lock held {held_two * 1e3:.1f} ms a ballot "
+            f"(1 process: {rate_one:.0f} ballots/s, {held_one * 1e3:.1f} ms)",
+            "",
+        ),
+    ]
+
+
 def tally_rows(eb: ElectionBoard, reps: int) -> list[Row]:
     """Sum the option ciphertexts of 10³ and of all ballots, decrypt with 3 of 5 trustees."""
     cts: list[list[bytes]] = []
@@ -421,6 +599,9 @@ def main(argv: list[str] | None = None) -> None:
         console.print("per ballot …")
         rows = per_ballot(tmp, reps)
         ballot_floor = next(r[2] for r in rows if r[0] == "check on the board, presentation")
+        console.print("prechecks outside the lock …")
+        rows += batch_rows(tmp, ballot_floor)
+        rows += concurrent_rows(tmp, ballot_floor, 30 if args.quick else 60)
         console.print(f"building an election of {ballots:,} ballots …")
         t = time.perf_counter()
         eb = build_election(f"sqlite:///{tmp / 'election.db'}", ballots)
