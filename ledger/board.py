@@ -617,7 +617,7 @@ class Admission:
             facts,
             refusal,
         ]
-        message = json.dumps(fields, ensure_ascii=False).encode("utf-8")
+        message = json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass")
         return hmac.new(self._seal_key, message, hashlib.sha256).digest()
 
     def _token(self, entry: Entry, precheck: Precheck, out: Outcome) -> Token:

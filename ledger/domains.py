@@ -106,12 +106,15 @@ class Overlay:
 
 def state_digest(value: str | None) -> bytes | None:
     """SHA-256 of a state value's text; ``None`` for an absent value."""
-    return None if value is None else hashlib.sha256(value.encode("utf-8")).digest()
+    return (
+        None if value is None else hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+    )
 
 
 def scan_digest(items: list[tuple[str, str]]) -> bytes:
-    """SHA-256 of a prefix scan's ``(key, value)`` pairs, in key order."""
-    return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode("utf-8")).digest()
+    """SHA-256 of a prefix scan's ``(key, value)`` pairs, in key order (code points)."""
+    text = json.dumps(sorted(items), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 @dataclass(frozen=True)

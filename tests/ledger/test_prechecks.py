@@ -1,11 +1,12 @@
 """Prechecks outside the write lock: tokens, their soundness, the process pool (docs/board.md §2).
 
 A toy domain stands in for an expensive one.  ``toy.set {name, value}``
-writes a value; ``toy.claim {name, digest}`` claims a name once (a cheap
-check in the lock) and its precheck does the "expensive" part: the digest
-must be SHA-256 of the name's current value.  A claim's validity thus
-depends on state that another writer may change between the precheck and
-the lock, which is what the tests do.
+writes a value, ``toy.ban {name}`` bans a name; ``toy.claim {name, digest}``
+claims a name once (a cheap check in the lock) and its precheck does the
+"expensive" part: the name is not banned (a prefix scan) and the digest is
+SHA-256 of the name's current value.  A claim's validity thus depends on
+state that another writer may change between the precheck and the lock,
+which is what the tests do.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from ledger.store import Store
 from tests.kit import ORIGIN, entry
 from tests.ledger.precheck_kit import between, check_batch_like_sequential, txn_source
 
-SET, CLAIM, ROLE = "toy.set", "toy.claim", "toy_writer"
+SET, BAN, CLAIM, ROLE = "toy.set", "toy.ban", "toy.claim", "toy_writer"
 NAMES = ("n0", "n1", "n2", "n3", "n4")
 VALUES = ("a", "b", "c", "dd")
 
@@ -66,6 +67,8 @@ def claim_fields(entry: Entry) -> tuple[str, str]:
 def precheck_claim(entry: Entry, view: View) -> Json:
     """The expensive part: the digest is the SHA-256 of the name's value."""
     name, d = claim_fields(entry)
+    if f"ban/{name}" in {key for key, _ in view.scan("ban/")}:
+        raise ToyRejection(f"{name} is banned", "banned")
     value = view.get(f"value/{name}")
     if value is None:
         raise ToyRejection(f"{name} has no value", "unset")
@@ -82,6 +85,15 @@ def check_set(entry: Entry, view: View) -> None:
 
 def apply_set(entry: Entry, view: View) -> None:
     view.put(f"value/{entry.body['name']}", entry.body["value"])
+
+
+def check_ban(entry: Entry, view: View) -> None:
+    if set(entry.body) != {"name"} or not isinstance(entry.body["name"], str):
+        raise ToyRejection("a ban is {name}", "malformed")
+
+
+def apply_ban(entry: Entry, view: View) -> None:
+    view.put(f"ban/{entry.body['name']}", 1)
 
 
 def apply_claim(entry: Entry, view: View) -> None:
@@ -107,6 +119,7 @@ def toy_registry(precheck: Precheck = precheck_claim, registered: bool = True) -
         "toy",
         (
             Kind(SET, ROLE, check_set, apply_set),
+            Kind(BAN, ROLE, check_ban, apply_ban),
             Kind(CLAIM, ROLE, check_claim, apply_claim, precheck if registered else None),
         ),
     )
@@ -129,6 +142,9 @@ class Toy:
 
     def set(self, name: str, value: str) -> bytes:
         return entry(self.writer, SET, {"name": name, "value": value}, self._time())
+
+    def ban(self, name: str) -> bytes:
+        return entry(self.writer, BAN, {"name": name}, self._time())
 
     def claim(self, name: str, value: str) -> bytes:
         return entry(self.writer, CLAIM, {"name": name, "digest": digest(value)}, self._time())
@@ -232,6 +248,12 @@ def test_a_value_changed_between_precheck_and_lock_is_verified_again(
     index = toy.board.append(toy.claim("n4", "c"))
     assert toy.board.state("toy", "claimed/n4") == index
     assert toy.board.admission.counts["stale"] == 2
+    # a value the precheck saw through a prefix scan: n1 banned before the lock
+    between(monkeypatch, toy.board, lambda: other.append(toy.ban("n1")))
+    with pytest.raises(ToyRejection) as e:
+        toy.board.append(toy.claim("n1", "a"))
+    assert e.value.why == "banned"
+    assert toy.board.admission.counts["stale"] == 3
     assert toy.board.verify() == []
 
 
@@ -334,12 +356,12 @@ def pool_toy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Toy]:
 Op = tuple[str, str, str]
 
 CLAIMS = st.tuples(st.just("claim"), st.sampled_from(NAMES), st.sampled_from(VALUES))
-SETS = st.tuples(st.just("set"), st.sampled_from(NAMES), st.sampled_from(VALUES))
+SETS = st.tuples(st.sampled_from(["set", "ban"]), st.sampled_from(NAMES), st.sampled_from(VALUES))
 
 
 @st.composite
 def batches(draw: st.DrawFn) -> list[Op]:
-    """At least 64 claims (the pool's threshold), a few sets among them."""
+    """At least 64 claims (the pool's threshold), a few sets and bans among them."""
     ops: list[Op] = draw(st.lists(CLAIMS, min_size=64, max_size=72))
     for at, op in draw(st.lists(st.tuples(st.integers(0, 72), SETS), max_size=6)):
         ops.insert(at, op)
@@ -355,7 +377,12 @@ def batches(draw: st.DrawFn) -> list[Op]:
 def test_a_batch_prechecked_in_the_pool_is_admitted_as_sequential_admission_would(
     pool_toy: Toy, ops: list[Op]
 ) -> None:
-    leaves = [pool_toy.set(n, v) if op == "set" else pool_toy.claim(n, v) for op, n, v in ops]
+    make = {
+        "set": pool_toy.set,
+        "ban": lambda n, v: pool_toy.ban(n),
+        "claim": pool_toy.claim,
+    }
+    leaves = [make[op](n, v) for op, n, v in ops]
     check_batch_like_sequential(pool_toy.board, leaves, toy_registry(registered=False))
 
 
