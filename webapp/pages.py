@@ -81,6 +81,7 @@ IMPORT_MAP = {
     "imports": {
         "@noble/curves/": "/vendor/@noble/curves/",
         "@noble/hashes/": "/vendor/@noble/hashes/",
+        "@noble/ciphers/": "/vendor/@noble/ciphers/",
         "canonicalize": "/vendor/canonicalize/lib/canonicalize.js",
         "qrcode-generator": "/vendor/qrcode-generator/dist/qrcode.mjs",
     }
@@ -1014,6 +1015,9 @@ def install(app: FastAPI) -> None:
     from webapp import pages_officials  # the officials' dashboard (imports this one)
 
     pages_officials.install(app)
+    from webapp import pages_portal  # the patient portal (imports this one)
+
+    pages_portal.install(app)
 
 
 def _bare_error(st: PageState, status: int) -> tuple[bytes, dict[str, str]]:
