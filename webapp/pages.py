@@ -1012,6 +1012,9 @@ def install(app: FastAPI) -> None:
     from webapp import pages_booth  # the voting booth (its own module: imports this one)
 
     pages_booth.install(app)
+    from webapp import pages_wallet  # the wallet and verifier pages (imports this one)
+
+    pages_wallet.install(app)
     from webapp import pages_officials  # the officials' dashboard (imports this one)
 
     pages_officials.install(app)

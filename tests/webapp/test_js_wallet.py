@@ -1,7 +1,8 @@
 """The browser wallet's modules (webapp/static/js/wallet) against Python.
 
 First their own tests under ``node --test`` (webapp/js-tests/wallet*.test.js: the
-envelope's encryption, the sealed box, the wallet model). Then, through
+envelope's encryption, the sealed box, the wallet model; verifier.test.js: the
+verifier page's request body, link, QR code and verdict rows). Then, through
 webapp/js-tests/wallet-cli.mjs:
 
 - sealed boxes made by PyNaCl open in the page's code and the reverse;
@@ -76,9 +77,9 @@ def js(*ops: dict[str, Any]) -> list[Any]:
 
 
 def test_node_wallet_tests_pass() -> None:
-    tests = (WEBAPP / "js-tests").glob("wallet*.test.js")
+    tests = [*(WEBAPP / "js-tests").glob("wallet*.test.js"), WEBAPP / "js-tests/verifier.test.js"]
     files = sorted(str(p.relative_to(WEBAPP)) for p in tests)
-    assert len(files) == 3, files
+    assert len(files) == 4, files
     proc = subprocess.run(
         [node(), "--test", *files],
         cwd=WEBAPP,

@@ -2,16 +2,24 @@
  * The voting booth page (webapp/templates/booth.html, webapp/pages_booth.py).
  *
  * Loads the election from the API (manifest, joint key K, context H_C), lets the
- * voter prove who may vote (a roll key file read here, or a credential
- * pseudonym), choose, encrypt and prove in the page (ballot/booth.js), then
+ * voter prove who may vote (a roll key file read here, or, for a credential
+ * election, the wallet in this browser — or a pseudonym and a presentation from a
+ * wallet elsewhere), choose, encrypt and prove in the page (ballot/booth.js), then
  * challenge (POST the ballot with its nonces, show what they open) or cast (POST
  * the ballot with its eligibility, show the receipt to save).
+ *
+ * The wallet in this browser (docs/wallet.md §5): this page imports
+ * /static/js/wallet/index.js (for credential elections only), opens the same
+ * IndexedDB record as /wallet with the passphrase typed here, takes the
+ * credential's pseudonym for this election as the ballot's voter, and at cast
+ * makes the eligibility presentation for the ballot's hash in the page. The
+ * wallet is locked again when the page is left.
  *
  * What leaves the page: the ballot (ciphertexts and proofs under the voter's
  * pseudonym) with the roll signature or the wallet's presentation, or, for a
  * challenge only, the ballot with its nonces and selections — public by design
- * (docs/voting.md §3 voting.challenge). The roll key stays in this module's
- * memory; choices live in the form and in memory only.
+ * (docs/voting.md §3 voting.challenge). The roll key and the unlocked wallet stay
+ * in this module's memory; choices live in the form and in memory only.
  */
 
 import {
@@ -53,6 +61,10 @@ const state = {
   made: null, // the sealed ballot, until it is cast or challenged
   chosen: null, // the selections it encrypts
   urls: [],
+  walletApi: null, // /static/js/wallet/index.js, loaded for credential elections
+  walletStore: null,
+  wallet: null, // the unlocked wallet, in memory only
+  walletCred: null, // the id of the credential the ballot's pseudonym is from
 };
 
 class ApiError extends Error {
@@ -106,6 +118,8 @@ function alertBox(text) {
 function explain(e) {
   if (e instanceof ApiError) return `The board refused: ${e.message} (${e.code}).`;
   if (e instanceof BoothInputError) return e.message;
+  if (e?.name === 'PresentationError') return `Your wallet cannot prove this: ${e.detail}`;
+  if (e?.name === 'WalletError') return e.message;
   if (e instanceof TypeError && /fetch/i.test(e.message)) {
     return 'The server could not be reached. Nothing was sent; try again.';
   }
@@ -177,8 +191,9 @@ async function load() {
     status(`The election is open until ${when}. Load your voting key to begin.`);
     show('step-key', false);
   } else {
-    status(`The election is open until ${when}. Give your pseudonym to begin.`);
+    status(`The election is open until ${when}. Open your wallet to begin.`);
     show('step-pseudonym', false);
+    await initWallet();
   }
 }
 
@@ -276,9 +291,96 @@ async function onKeyFile() {
   }
 }
 
+// ------------------------------------------------- the wallet in this browser
+
+async function initWallet() {
+  try {
+    state.walletApi = await import('../wallet/index.js');
+    state.walletStore = await state.walletApi.walletStore();
+  } catch {
+    state.walletStore = null;
+  }
+  $('wallet-none').hidden = state.walletStore !== null;
+  $('wallet-unlock-form').hidden = state.walletStore === null;
+}
+
+async function onWalletUnlock(event) {
+  event.preventDefault();
+  const out = $('wallet-status');
+  const button = $('wallet-unlock');
+  button.disabled = true;
+  out.textContent = 'Unlocking your wallet…';
+  out.className = 'key-status';
+  await nextFrame();
+  try {
+    state.wallet?.lock();
+    state.wallet = await state.walletApi.Wallet.unlock(state.walletStore, $('wallet-pass').value);
+  } catch (e) {
+    state.wallet = null;
+    out.textContent =
+      e instanceof state.walletApi.WrongPassphrase ? '✗ Wrong passphrase.' : `✗ ${explain(e)}`;
+    out.className = 'key-status bad';
+    return;
+  } finally {
+    button.disabled = false;
+    $('wallet-pass').value = '';
+  }
+  const rule = state.manifest.eligibility;
+  const creds = state.wallet.credentialsFor(rule.issuer, rule.schema);
+  if (!creds.length) {
+    out.textContent = `✗ Your wallet has no ${rule.schema} credential from ${rule.issuer}: get one in the wallet first.`;
+    out.className = 'key-status bad';
+    return;
+  }
+  const select = $('wallet-credential');
+  select.replaceChildren(
+    ...creds.map((c) =>
+      el('option', { value: c.id, text: `${c.title} · valid until ${c.validUntil} · ${c.id}` }),
+    ),
+  );
+  out.textContent = `✓ Wallet unlocked: ${creds.length} credential(s) for this election.`;
+  out.className = 'key-status ok';
+  $('wallet-unlock-form').hidden = true;
+  $('wallet-choose').hidden = false;
+  $('wallet-use').focus();
+}
+
+function onWalletUse() {
+  const out = $('wallet-status');
+  resetBallot();
+  hide('ballot-form');
+  try {
+    const cid = $('wallet-credential').value;
+    state.voter = pseudonymFrom(state.wallet.pseudonym(cid, election), election);
+    state.walletCred = cid;
+  } catch (e) {
+    state.voter = null;
+    state.walletCred = null;
+    out.textContent = `✗ ${explain(e)}`;
+    out.className = 'key-status bad';
+    return;
+  }
+  out.textContent = `✓ Your pseudonym in this election, from your wallet: ${state.voter.slice(0, 16)}…`;
+  out.className = 'key-status ok';
+  $('pseudonym-status').textContent = '';
+  status('Make your choices.');
+  show('ballot-form');
+}
+
+function walletProof(made) {
+  const request = presentationRequest(state.manifest, made.ballotHash);
+  const plan = state.wallet.plan(state.walletCred, request);
+  $('wallet-proof-list').replaceChildren(
+    ...plan.disclosed.map((d) => el('li', { text: `${d.name} = ${JSON.stringify(d.value)}` })),
+    ...plan.predicates.map((p) => el('li', { text: `${p} (without showing the value)` })),
+    el('li', { text: `your pseudonym in ${election}: ${state.voter.slice(0, 16)}…` }),
+  );
+}
+
 function onPseudonym() {
   const out = $('pseudonym-status');
   state.voter = null;
+  state.walletCred = null;
   resetBallot();
   hide('ballot-form');
   try {
@@ -358,7 +460,10 @@ function sealed() {
   $('tracker').textContent = made.tracker;
   fillChoices($('sealed-choices'), chosenLabels(state.manifest, state.chosen));
   $('encrypt').hidden = true;
-  if (state.manifest.eligibility.type === 'credential') {
+  if (state.manifest.eligibility.type === 'credential' && state.walletCred) {
+    walletProof(made);
+    $('wallet-proof').hidden = false;
+  } else if (state.manifest.eligibility.type === 'credential') {
     const request = presentationRequest(state.manifest, made.ballotHash);
     $('request-json').textContent = JSON.stringify(request, null, 2);
     download($('request-save'), `request-${election}-${made.tracker.slice(0, 12)}.json`, request);
@@ -374,6 +479,13 @@ function sealed() {
 
 async function eligibility(made) {
   if (state.manifest.eligibility.type === 'roll') return null;
+  if (state.walletCred) {
+    status('Your wallet proves in this page that you may vote…');
+    await nextFrame();
+    const request = presentationRequest(state.manifest, made.ballotHash);
+    const vp = state.wallet.present(state.walletCred, request);
+    return eligibilityFromPresentation(vp, { ballotHash: made.ballotHash, voter: state.voter, election });
+  }
   const fromFile = await readFile($('presentation-file'), PRESENTATION_MAX, 'presentation');
   const text = fromFile ?? $('presentation-text').value;
   if (!text.trim()) {
@@ -482,7 +594,7 @@ function resetBallot() {
   state.made = null;
   state.chosen = null;
   for (const url of state.urls.splice(0)) URL.revokeObjectURL(url);
-  hide('step-challenged', 'step-cast', 'step-sealed', 'presentation-step');
+  hide('step-challenged', 'step-cast', 'step-sealed', 'presentation-step', 'wallet-proof');
   $('choices').disabled = false;
   $('encrypt').disabled = false;
   $('encrypt').hidden = false;
@@ -505,9 +617,16 @@ function wire() {
   $('vote-again').addEventListener('click', restart);
   $('key-file')?.addEventListener('change', onKeyFile);
   $('pseudonym-use')?.addEventListener('click', onPseudonym);
+  $('wallet-unlock-form')?.addEventListener('submit', onWalletUnlock);
+  $('wallet-use')?.addEventListener('click', onWalletUse);
   window.addEventListener('pagehide', () => {
     state.seed?.fill(0);
+    state.wallet?.lock();
     for (const url of state.urls) URL.revokeObjectURL(url);
+  });
+  // back from the page cache: the wallet was locked on leaving, start afresh
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted && state.wallet) location.reload();
   });
 }
 

@@ -93,15 +93,17 @@ export function schemaRecord(schema) {
 
 const day = (value) => String(value).slice(0, 10);
 
-/** What the page lists of a credential record. */
+/** What the page lists of a credential record (the subject in the schema's order). */
 export function summary(id, rec) {
   const vc = rec.credential;
+  const subject = {};
+  for (const a of rec.schema.attributes) if (a.name in vc.credentialSubject) subject[a.name] = vc.credentialSubject[a.name];
   return {
     id,
     issuer: rec.key.issuer,
     schema: rec.schema.id,
     title: rec.schema.title,
-    subject: { ...vc.credentialSubject },
+    subject,
     validFrom: day(vc.validFrom),
     validUntil: day(vc.validUntil),
     revocable: rec.schema.revocation === 'status_list',
