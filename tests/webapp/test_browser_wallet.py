@@ -12,9 +12,9 @@ with the ``cityhall`` e-ID issuer and an open credential election:
    credential; the mailbox copy is deleted;
 4. the verifier page asks for givenName and district, birthDate ≤ 18 years ago, and
    a pseudonym for "library"; it shows the wallet link and a QR code; the holder
-   opens the link, unlocks (a wrong passphrase is refused), sees what will be shown
-   and proved, and shares; the verifier page shows ✓ with the disclosed values and
-   every check;
+   pastes the link in the wallet and declines, then opens the link, unlocks (a wrong
+   passphrase is refused), sees what will be shown and proved, and shares; the
+   verifier page shows ✓ with the disclosed values and every check;
 5. the holder votes in the election's booth with the same wallet (unlocked in the
    booth, the pseudonym and the eligibility presentation made there): the ballot is
    cast (201) and, after the tally in Python, counted;
@@ -263,6 +263,20 @@ def test_wallet_verifier_booth_and_backup(
         assert asked["pseudonym"] == {"context": "library"}
         verifier.shot("verifier-1-request")
 
+        # pasted into the open wallet: shown, then declined (nothing sent)
+        page.locator("#answer-link").fill("https://elsewhere.example/not-a-request")
+        page.get_by_role("button", name="Open the request").click()
+        expect(page.locator("#wallet-alert")).to_contain_text("Paste the verifier’s link")
+        page.locator("#answer-link").fill(link)
+        page.get_by_role("button", name="Open the request").click()
+        expect(page.locator("#w-present")).to_be_visible()
+        page.get_by_role("button", name="Decline").click()
+        expect(page.locator("#w-present")).to_be_hidden()
+        expect(page.locator("#wallet-status")).to_have_text(
+            "Declined: nothing was sent to the verifier."
+        )
+        assert holder.posts(f"/api/v1/identity/requests/{sid}/response") == []
+        # opened by the link: the wallet unlocks first (a wrong passphrase is refused)
         page.goto(link)
         unlock(page, "not the passphrase")
         expect(page.locator("#unlock-result")).to_have_text(f"✗ {WRONG}")
