@@ -553,15 +553,39 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes (one core each); they verify ballots in parallel and "
+            "share the database, which sequences the appends.",
+        ),
+    ] = 1,
 ) -> None:
-    """Serve the HTTP API and pages (FastAPI)."""
+    """Serve the HTTP API and pages (FastAPI).
+
+    With ``--workers N`` (N > 1) N processes serve the same database and key
+    folder, each on its own ``SO_REUSEPORT`` socket (webapp/serve.py).
+    """
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from webapp.app import create_app
+    from webapp.serve import run_workers
 
     c = _ctx(ctx)
-    c.board.size()  # fail here, clearly, if the database is unusable
-    uvicorn.run(create_app(c.db, c.keys), host=host, port=port, log_level="info")
+    if workers > 1:
+        url = make_url(c.db)
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            raise CliError("an in-memory database cannot be shared by worker processes: use a file")
+    c.board.size()  # fail here, clearly, if the database is unusable (and create its tables)
+    if workers == 1:
+        uvicorn.run(create_app(c.db, c.keys), host=host, port=port, log_level="info")
+        return
+    c.board.store.dispose()  # each worker opens its own connections
+    if run_workers(c.db, c.keys.root, host, port, workers) != 0:
+        raise typer.Exit(1)
 
 
 @demo_app.callback()
