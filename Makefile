@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python benchmarks/credentials.py
 	$(BIN)/python benchmarks/health.py
 	$(BIN)/python benchmarks/voting.py
+	$(BIN)/python benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
