@@ -137,7 +137,7 @@ class _TxnState:
 
 
 @dataclass(frozen=True)
-class Missing:
+class _Missing:
     """A state value a worker's snapshot lacked: ``(domain, key)``, or a prefix scan."""
 
     domain: str
@@ -146,7 +146,7 @@ class Missing:
 
 
 class _Miss(Exception):
-    def __init__(self, missing: Missing) -> None:
+    def __init__(self, missing: _Missing) -> None:
         super().__init__(f"{missing.domain}/{missing.key}")
         self.missing = missing
 
@@ -167,7 +167,7 @@ class _Memo:
         k = (domain, key)
         if k not in self.gets:
             if self.base is None:
-                raise _Miss(Missing(domain, key, False))
+                raise _Miss(_Missing(domain, key, False))
             self.gets[k] = self.base.get(domain, key)
         return self.gets[k]
 
@@ -175,11 +175,11 @@ class _Memo:
         k = (domain, prefix)
         if k not in self.scans:
             if self.base is None:
-                raise _Miss(Missing(domain, prefix, True))
+                raise _Miss(_Missing(domain, prefix, True))
             self.scans[k] = list(self.base.scan(domain, prefix))
         return list(self.scans[k])
 
-    def fetch(self, missing: Missing) -> None:
+    def fetch(self, missing: _Missing) -> None:
         """Read a value a worker lacked, for the next job's snapshot."""
         if missing.scan:
             self.scan(missing.domain, missing.key)
@@ -207,7 +207,7 @@ class _Recorder:
     def __init__(self, source: _Memo) -> None:
         self.source = source
         self.reads: dict[tuple[str, str, bool], bytes | None] = {}
-        self.missing: Missing | None = None
+        self.missing: _Missing | None = None
 
     def get(self, domain: str, key: str) -> str | None:
         try:
@@ -228,20 +228,20 @@ class _Recorder:
         return items
 
 
-Outcome = tuple[str, str | None, list[tuple[str, str, bool, bytes | None]]]
+_Outcome = tuple[str, str | None, list[tuple[str, str, bool, bytes | None]]]
 """A precheck's outcome as plain values: facts (JSON text), refusal (JSON text), reads."""
 _Item = tuple[int, Entry, str, Precheck]
 """An entry to precheck: its position in the batch, itself, its domain, its precheck."""
 
 
-def run_precheck(
+def _run_precheck(
     precheck: Precheck, domain: str, entry: Entry, memo: _Memo
-) -> Outcome | Missing | None:
+) -> _Outcome | _Missing | None:
     """Run one precheck on a recording, read-only view of ``memo``.
 
     A rejection is an outcome (the same rejection, raised again in the lock
     if the token is honoured).  A value the snapshot lacks gives its
-    :class:`Missing` (the first one: the caller may fetch it and try again).
+    :class:`_Missing` (the first one: the caller may fetch it and try again).
     Anything else it raises, a breach of the precheck contract, or a result
     that is not JSON gives ``None``, no token: ``check`` then does the work
     itself in the lock.
@@ -270,10 +270,10 @@ def _precheck_chunk(
     leaves: list[bytes],
     gets: list[tuple[str, str, str | None]],
     scans: list[Any],
-) -> list[Outcome | Missing | None]:
+) -> list[_Outcome | _Missing | None]:
     """A process-pool job: decode each leaf and run its kind's precheck on the shipped snapshot."""
     memo = _Memo.from_shipped(gets, scans)
-    out: list[Outcome | Missing | None] = []
+    out: list[_Outcome | _Missing | None] = []
     for leaf in leaves:
         try:
             entry = Entry.from_leaf(leaf)
@@ -281,7 +281,7 @@ def _precheck_chunk(
             out.append(None)
             continue
         domain, precheck = prechecks[entry.kind]
-        out.append(run_precheck(precheck, domain, entry, memo))
+        out.append(_run_precheck(precheck, domain, entry, memo))
     return out
 
 
@@ -538,7 +538,7 @@ class Admission:
         prechecked here while the other jobs run.
         """
         fns = {e.kind: (domain, precheck) for _, e, domain, precheck in items}
-        jobs: dict[Future[list[Outcome | Missing | None]], list[_Item]] = {}
+        jobs: dict[Future[list[_Outcome | _Missing | None]], list[_Item]] = {}
         here: list[_Item] = []
         tries: Counter[int] = Counter()
 
@@ -572,7 +572,7 @@ class Admission:
                         outs = [None] * len(part)
                     again = []
                     for item, out in zip(part, outs, strict=True):
-                        if isinstance(out, Missing) and tries[item[0]] < POOL_TRIES:
+                        if isinstance(out, _Missing) and tries[item[0]] < POOL_TRIES:
                             tries[item[0]] += 1
                             memo.fetch(out)
                             again.append(item)
@@ -597,7 +597,7 @@ class Admission:
         self, entry: Entry, domain: str, precheck: Precheck, memo: _Memo
     ) -> Token | None:
         self.counts["here"] += 1
-        out = run_precheck(precheck, domain, entry, memo)
+        out = _run_precheck(precheck, domain, entry, memo)
         return self._token(entry, precheck, out) if isinstance(out, tuple) else None
 
     def _seal(
@@ -620,7 +620,7 @@ class Admission:
         message = json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass")
         return hmac.new(self._seal_key, message, hashlib.sha256).digest()
 
-    def _token(self, entry: Entry, precheck: Precheck, out: Outcome) -> Token:
+    def _token(self, entry: Entry, precheck: Precheck, out: _Outcome) -> Token:
         facts, refusal, raw = out
         reads = tuple(Read(d, k, scan, h) for d, k, scan, h in raw)
         name = precheck_name(precheck)
