@@ -571,17 +571,20 @@ def serve(
     import uvicorn
     from sqlalchemy.engine import make_url
 
-    from webapp.app import create_app
-    from webapp.serve import run_workers
+    from webapp.serve import ServeConfigError, cast_concurrency, run_workers, served_app
 
     c = _ctx(ctx)
+    try:
+        cast_concurrency()  # the workers read it too: refuse a bad value here, once
+    except ServeConfigError as e:
+        raise CliError(str(e)) from None
     if workers > 1:
         url = make_url(c.db)
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
             raise CliError("an in-memory database cannot be shared by worker processes: use a file")
     c.board.size()  # fail here, clearly, if the database is unusable (and create its tables)
     if workers == 1:
-        uvicorn.run(create_app(c.db, c.keys), host=host, port=port, log_level="info")
+        uvicorn.run(served_app(c.db, c.keys), host=host, port=port, log_level="info")
         return
     c.board.store.dispose()  # each worker opens its own connections
     if run_workers(c.db, c.keys.root, host, port, workers) != 0:

@@ -3,12 +3,15 @@
 A real server as a child process: two workers start, both answer, concurrent
 clients cast ballots with no 5xx and no lock error in the log, every accepted
 ballot is on the board under its receipt and counted in the tally.  Then the
-pieces: the factory reads the environment, a port in use and a database
-workers cannot share are refused, a worker that cannot start stops the server.
+pieces: the factory reads the environment, the cast gate lets only so many
+ballot posts run at once and nothing else waits for it, a port in use and a
+database workers cannot share are refused, a worker that cannot start stops
+the server.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -34,10 +37,14 @@ from services.voting.tally import decrypt_result, tally_body
 from tests.webapp.conftest import PNYX, Cli, assert_one_error_line
 from tests.webapp.test_api_kit import Election, roll_election, signed
 from webapp.serve import (
+    CAST_CONCURRENCY,
+    CAST_CONCURRENCY_ENV,
     DB_ENV,
     KEYS_ENV,
+    CastGate,
     ServeConfigError,
     app_from_env,
+    cast_concurrency,
     free_address,
     listen_socket,
     run_workers,
@@ -263,3 +270,59 @@ def test_a_worker_that_cannot_start_stops_the_server(monkeypatch: pytest.MonkeyP
     t = time.monotonic()
     assert run_workers("nosuchdb://x", None, "127.0.0.1", 0, 2, log_level="critical") == 1
     assert time.monotonic() - t < READY_SECONDS
+
+
+def gate_peaks(gate_limit: int, paths: list[tuple[str, str]]) -> tuple[int, list[str]]:
+    """Run requests through a :class:`CastGate` over an app that holds each one a moment:
+    the most requests inside the app at once, and the order they entered it."""
+    inside, peak, entered = 0, 0, []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        nonlocal inside, peak
+        inside += 1
+        peak = max(peak, inside)
+        entered.append(scope["path"])
+        await asyncio.sleep(0.01)
+        inside -= 1
+
+    gate = CastGate(app, gate_limit)
+
+    async def run() -> None:
+        async def one(method: str, path: str) -> None:
+            await gate({"type": "http", "method": method, "path": path}, None, None)
+
+        await asyncio.gather(*(one(m, p) for m, p in paths))
+
+    asyncio.run(run())
+    return peak, entered
+
+
+def test_the_cast_gate_admits_so_many_posts_at_once() -> None:
+    casts = [("POST", f"/api/v1/voting/elections/e{i % 2}/ballots") for i in range(8)]
+    casts += [("POST", "/api/v1/voting/elections/e1/challenges")]
+    peak, entered = gate_peaks(2, casts)
+    assert peak == 2 and len(entered) == 9
+    assert entered == [p for _, p in casts]  # in order
+    others = [
+        ("GET", "/api/v1/voting/elections/e1/ballots"),
+        ("POST", "/api/v1/board/entries"),
+        ("POST", "/api/v1/voting/receipts/check"),
+        ("POST", "/api/v1/voting/elections/e1/ballots/x"),
+    ] * 3
+    peak, entered = gate_peaks(1, others)
+    assert peak == len(others)
+
+
+def test_cast_concurrency_setting(monkeypatch: pytest.MonkeyPatch, cli: Cli) -> None:
+    monkeypatch.delenv(CAST_CONCURRENCY_ENV, raising=False)
+    assert cast_concurrency() == CAST_CONCURRENCY
+    monkeypatch.setenv(CAST_CONCURRENCY_ENV, "7")
+    assert cast_concurrency() == 7
+    for bad in ("0", "-1", "x", "1001"):
+        monkeypatch.setenv(CAST_CONCURRENCY_ENV, bad)
+        with pytest.raises(ServeConfigError):
+            cast_concurrency()
+        r = cli("serve", "--workers", "2")
+        assert r.code == 1
+        assert_one_error_line(r.err)
+        assert CAST_CONCURRENCY_ENV in r.err
