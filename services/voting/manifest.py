@@ -39,7 +39,9 @@ REVOTE = ("last", "deny")
 MAX_CONTESTS = 16
 MAX_OPTIONS = 64
 MAX_TRUSTEE_COUNT = min(32, MAX_TRUSTEES)
-MAX_ROLL = 1000
+#: 900 keys of 67 bytes each (64 hex, quotes, comma) leave ≈ 5 KB of the board's
+#: 65,535-byte entry for the rest of the manifest; a larger electorate uses credentials.
+MAX_ROLL = 900
 MAX_REQUIREMENTS = 8
 MAX_BALLOT_BYTES = 24_000
 """All encrypted contests of one ballot, in bytes, so that an entry fits 65,535 bytes."""
