@@ -11,7 +11,8 @@ published, anyone decrypts it, and it can never be cast.
 
 The :class:`BallotBox` is the ``ballot_box`` authority: it signs the entry
 around the voter's ballot, appends it (the domain checks everything before
-the ballot gets an index) and returns the :class:`Receipt`.
+the ballot gets an index) and returns the :class:`Receipt`, whose checkpoint
+it signs in the append's own transaction (:func:`services.voting.receipt.sign_receipt`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from nacl.signing import SigningKey
 from crypto.group import RandomSource
 from ledger.board import Board
 from ledger.entry import key_id, make_entry
+from ledger.errors import BadRequest
 from ledger.note import Signer
+from ledger.store import Txn
 from services.identity.board_data import BoardData
 from services.voting.ballot import (
     MadeBallot,
@@ -38,7 +41,7 @@ from services.voting.ballot import (
     roll_voter,
 )
 from services.voting.election import ElectionInfo
-from services.voting.receipt import Receipt, make_receipt
+from services.voting.receipt import Receipt, sign_receipt
 
 BALLOT = "voting.ballot"
 CHALLENGE = "voting.challenge"
@@ -81,11 +84,16 @@ def roll_ballot(
 class BallotBox:
     """The ``ballot_box`` authority: posts voters' ballots and challenges, hands out receipts."""
 
-    def __init__(self, board: Board, signer: Signer, log: Signer) -> None:
+    def __init__(
+        self, board: Board, signer: Signer, log: Signer, origin: str | None = None
+    ) -> None:
+        """``origin`` is the board's: given by a caller that checked ``log`` is the board's
+        log key, else read from the genesis (and ``log`` checked) at the first cast."""
         self.board = board
         self.signer = signer
         self.log = log
         self._author = key_id(signer.verifier().public_key)
+        self._origin = origin
 
     def __repr__(self) -> str:
         return f"BallotBox({self.signer.name!r})"
@@ -94,9 +102,24 @@ class BallotBox:
         return make_entry(kind, body, self._author, self.signer.sign, time)
 
     def cast(self, body: dict[str, Any], time: str | None = None) -> Receipt:
-        """Append a ``voting.ballot`` entry (refused with the domain's error) and sign a receipt."""
-        index = self.board.append(self.entry(BALLOT, body, time))
-        return make_receipt(self.board, index, self.log)
+        """Append a ``voting.ballot`` entry (refused with the domain's error) and sign a receipt.
+
+        The receipt's checkpoint is the tree that ends with the ballot, signed and
+        stored in the append's transaction: one write, and the receipt always verifies.
+        """
+        if self._origin is None:
+            if self.board.log_verifier().vkey() != self.log.verifier().vkey():
+                raise BadRequest("this key is not the board's log key")
+            self._origin = self.board.origin()
+        origin = self._origin
+        made: list[Receipt] = []
+
+        def receipt(tx: Txn, indices: list[int]) -> None:
+            index = indices[0]
+            made.append(sign_receipt(tx, index, index + 1, body["ballot"], origin, self.log))
+
+        self.board.append_many([self.entry(BALLOT, body, time)], then=receipt)
+        return made[0]
 
     def cast_many(self, bodies: Sequence[dict[str, Any]], time: str | None = None) -> list[int]:
         """Append many ballots in one transaction (all or none); their indices."""

@@ -5,6 +5,16 @@ the ``voting.ballot`` entry), the entry's index, an inclusion proof into the
 tree of a signed checkpoint, and that checkpoint.  :func:`check_receipt`
 re-verifies all of it against a board or against exported entries, and
 against a newer checkpoint by a consistency proof (docs/board.md §5–§6).
+
+The ballot box makes a receipt inside the write transaction that appends the
+ballot (:func:`sign_receipt`, run by ``Board.append_many(then=...)``): the
+checkpoint of the tree that ends with the ballot is signed and stored in the
+same transaction as the entry, from the subtree hashes that transaction
+wrote, so a receipt costs no second transaction, no re-read of the entry and
+no wait, and two worker processes never sign two trees of one size (the
+database sequences their appends).  :func:`make_receipt` makes the receipt
+of a ballot already on the board: from the latest stored checkpoint when it
+covers the ballot, else from a newly signed one.
 """
 
 from __future__ import annotations
@@ -18,8 +28,25 @@ from ledger.board import Board
 from ledger.checkpoint import Checkpoint, CheckpointError
 from ledger.entry import Entry
 from ledger.errors import Rejected
-from ledger.merkle import MemoryTree, ProofError, leaf_hash, verify_consistency, verify_inclusion
-from ledger.note import InvalidSignature, NoteError, Signer, UnverifiedNote, Verifier, open_note
+from ledger.merkle import (
+    MemoryTree,
+    ProofError,
+    inclusion_ranges,
+    leaf_hash,
+    range_hashes,
+    verify_consistency,
+    verify_inclusion,
+)
+from ledger.note import (
+    InvalidSignature,
+    NoteError,
+    Signer,
+    UnverifiedNote,
+    Verifier,
+    open_note,
+    sign_note,
+)
+from ledger.store import Txn
 from services.voting.ballot import ballot_fields, ballot_hash
 from services.voting.election import NAME
 
@@ -109,26 +136,70 @@ class Receipt:
         )
 
 
-def make_receipt(board: Board, index: int, log: Signer) -> Receipt:
-    """The receipt of the ballot entry at ``index``: a fresh signed checkpoint and the proof."""
-    note = board.sign_checkpoint(log)
-    size = int(note.decode().split("\n")[1])
-    proof = board.inclusion_proof(index, size)
-    leaf = board.entries(index, index + 1)[0][1]
-    entry = Entry.from_leaf(leaf)
-    if entry.kind != BALLOT_KIND:
-        raise ReceiptInvalid(f"entry {index} is not a ballot")
-    ballot = entry.body["ballot"]
+def _receipt(
+    ballot: dict[str, Any], index: int, size: int, hashes: list[bytes], note: bytes
+) -> Receipt:
+    """The receipt from ``range_hashes`` of the inclusion ranges, the leaf and the root."""
     return Receipt(
         ballot["election"],
         ballot_hash(ballot).hex(),
-        proof.leaf_hash.hex(),
+        hashes[-2].hex(),
         index,
         size,
-        tuple(h.hex() for h in proof.path),
-        proof.root.hex(),
+        tuple(h.hex() for h in hashes[:-2]),
+        hashes[-1].hex(),
         note.decode(),
     )
+
+
+def _ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """RFC 9162 §2.1.3.1 ``PATH(index, D[0:size])``'s ranges, then the leaf's and the root's."""
+    return [*inclusion_ranges(index, size), (index, index + 1), (0, size)]
+
+
+def sign_receipt(
+    tx: Txn, index: int, size: int, ballot: dict[str, Any], origin: str, log: Signer
+) -> Receipt:
+    """The receipt of the ballot just appended at ``index`` in the write transaction ``tx``.
+
+    Run inside the append's transaction (``Board.append_many(then=...)``),
+    where the tree has ``size`` entries and ends with the ballot's batch: signs
+    the checkpoint of that tree with the board's ``log`` key (``origin`` is the
+    genesis's), stores it in the same transaction (docs/board.md §5; no
+    checkpoint of that size can exist yet, the tree just grew to it) and
+    proves the ballot's inclusion into it.  ``ballot`` is the entry's
+    ``body["ballot"]``.
+    """
+    if not 0 <= index < size:
+        raise ValueError(f"index {index} is outside a tree of size {size}")
+    hashes = range_hashes(_ranges(index, size), tx.nodes)
+    note = sign_note(Checkpoint(origin, size, hashes[-1]).to_text(), [log])
+    tx.add_checkpoint(size, note.decode())
+    return _receipt(ballot, index, size, hashes, note)
+
+
+def make_receipt(board: Board, index: int, log: Signer) -> Receipt:
+    """The receipt of the ballot entry at ``index``, already on the board.
+
+    From the latest stored checkpoint when it covers ``index``; else a
+    checkpoint of the current tree is signed first.
+    """
+    rows = board.entries(index, index + 1)
+    if not rows:
+        raise ReceiptInvalid(f"the board has no entry {index}")
+    entry = Entry.from_leaf(rows[0][1])
+    if entry.kind != BALLOT_KIND:
+        raise ReceiptInvalid(f"entry {index} is not a ballot")
+    with board.store.read() as tx:
+        latest = tx.latest_checkpoint()
+    if latest is not None and latest.size > index:
+        size, note = latest.size, latest.note.encode()
+    else:
+        note = board.sign_checkpoint(log)
+        size = Checkpoint.from_text(open_note(note, [log.verifier()])[0].text).size
+    with board.store.read() as tx:
+        hashes = range_hashes(_ranges(index, size), tx.nodes)
+    return _receipt(entry.body["ballot"], index, size, hashes, note)
 
 
 @dataclass(frozen=True)

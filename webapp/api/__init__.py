@@ -12,6 +12,7 @@ with a 4xx ``{"error": code, "detail": sentence}`` (:mod:`webapp.app`).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +193,12 @@ class Server:
     _log: Signer | None = field(default=None, repr=False)
     _box: Signer | None = field(default=None, repr=False)
     _caches: dict[str, Any] = field(default_factory=dict, repr=False)
+    _genesis: weakref.WeakKeyDictionary[Board, tuple[str, str]] = field(
+        default_factory=weakref.WeakKeyDictionary, repr=False
+    )
+    _boxes: weakref.WeakKeyDictionary[Board, BallotBox] = field(
+        default_factory=weakref.WeakKeyDictionary, repr=False
+    )
 
     @classmethod
     def from_keys(cls, keys: KeyStore | Path | str | None, ballot_box: str) -> Server:
@@ -208,17 +215,35 @@ class Server:
                     return None
             return self._log
 
+    def genesis(self, board: Board) -> tuple[str, str]:
+        """The board's origin and log key (vkey), read once: a genesis never changes.
+
+        Raises ``BoardNotInitialised`` (404) while the board has no genesis (nothing kept).
+        """
+        with self._lock:
+            known = self._genesis.get(board)
+        if known is None:
+            known = board.origin(), board.log_verifier().vkey()
+            with self._lock:
+                self._genesis[board] = known
+        return known
+
+    def board_log(self, board: Board) -> Signer | None:
+        """The log key when it is ``board``'s log key, else None."""
+        log = self.log()
+        if log is None or self.genesis(board)[1] != log.verifier().vkey():
+            return None
+        return log
+
     def sign_checkpoint(self, board: Board) -> bytes | None:
         """A checkpoint of the current tree signed by the log key, or None without the key."""
-        log = self.log()
-        if log is None or board.log_verifier().vkey() != log.verifier().vkey():
-            return None
-        return board.sign_checkpoint(log)
+        log = self.board_log(board)
+        return None if log is None else board.sign_checkpoint(log)
 
     def ballot_box(self, board: Board) -> BallotBox:
         """The ballot box, or :class:`NoBallotBox` (409) when this server cannot post ballots."""
-        log = self.log()
-        if log is None or board.log_verifier().vkey() != log.verifier().vkey():
+        log = self.board_log(board)
+        if log is None:
             raise NoBallotBox("this server holds no log key of this board to sign receipts")
         with self._lock:
             if self._box is None and self.keys is not None:
@@ -241,7 +266,12 @@ class Server:
                 "the server's ballot box key is not a registered, unrevoked authority "
                 f"with the role {BALLOT_BOX_ROLE}"
             )
-        return BallotBox(board, box, log)
+        origin = self.genesis(board)[0]
+        with self._lock:  # one per board: it keeps the author's key id and the origin
+            made = self._boxes.get(board)
+            if made is None or made.signer is not box or made.log is not log:
+                made = self._boxes[board] = BallotBox(board, box, log, origin)
+            return made
 
     def cache(self, name: str, make: Callable[[], T]) -> T:
         """The application's cache ``name``, made on first use."""
