@@ -116,7 +116,12 @@ def get_board(request: Request) -> Board:
     return board
 
 
-BoardDep = Annotated[Board, Depends(get_board)]
+async def _board_dep(request: Request) -> Board:
+    # async: FastAPI runs a plain ``def`` dependency in its thread pool (a hand-off per request)
+    return get_board(request)
+
+
+BoardDep = Annotated[Board, Depends(_board_dep)]
 
 
 # ----------------------------------------------------------------------- bodies
@@ -287,4 +292,8 @@ def get_server(request: Request) -> Server:
     return server
 
 
-ServerDep = Annotated[Server, Depends(get_server)]
+async def _server_dep(request: Request) -> Server:
+    return get_server(request)  # async, as _board_dep
+
+
+ServerDep = Annotated[Server, Depends(_server_dep)]
