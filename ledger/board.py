@@ -532,10 +532,12 @@ class Admission:
 
         Each job carries leaf bytes and the state values read so far (as
         text); a worker decodes the leaves and runs the prechecks on those
-        values alone.  An entry that needed a value the job lacked goes again
-        with it (at most :data:`POOL_TRIES` times); one that still lacks, or
-        whose job failed (a broken pool, a precheck that does not pickle), is
-        prechecked here while the other jobs run.
+        values alone.  When entries of a job needed a value it lacked, the
+        first of them is prechecked here (reading every value its path
+        needs into the snapshot) and the others go again with the values
+        read since (at most :data:`POOL_TRIES` times); an entry that still
+        lacks, or whose job failed (a broken pool, a precheck that does not
+        pickle), is prechecked here while the other jobs run.
         """
         fns = {e.kind: (domain, precheck) for _, e, domain, precheck in items}
         jobs: dict[Future[list[_Outcome | _Missing | None]], list[_Item]] = {}
@@ -581,6 +583,10 @@ class Admission:
                             tokens[item[0]] = self._token(item[1], item[3], out)
                         else:
                             here.append(item)
+                    if again:  # one of them here: it reads all the values its path needs
+                        i, e, domain, precheck = again.pop(0)
+                        self.counts["missed"] += 1
+                        tokens[i] = self._precheck_here(e, domain, precheck, memo)
                     if again:
                         submit(again)
         finally:
