@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -21,10 +22,9 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict
 
-from ledger import authorities
 from ledger.board import Board
-from ledger.entry import key_id, parse_json
-from ledger.errors import EntryTooLarge, MalformedEntry, Rejected
+from ledger.entry import parse_json
+from ledger.errors import EntryTooLarge, MalformedEntry, Rejected, RoleNotAllowed, UnknownAuthor
 from ledger.note import Signer
 from services.voting.casting import BallotBox
 from services.voting.domain import BALLOT_BOX_ROLE
@@ -246,7 +246,13 @@ class Server:
         return None if log is None else board.sign_checkpoint(log)
 
     def ballot_box(self, board: Board) -> BallotBox:
-        """The ballot box, or :class:`NoBallotBox` (409) when this server cannot post ballots."""
+        """The ballot box, or :class:`NoBallotBox` (409) when this server cannot post ballots.
+
+        Whether its key is a registered, unrevoked ``ballot_box`` authority is
+        the board's admission's to say, atomically with the append: post with
+        :meth:`posting`, which answers the admission's refusal of the author
+        with :class:`NoBallotBox` too.
+        """
         log = self.board_log(board)
         if log is None:
             raise NoBallotBox("this server holds no log key of this board to sign receipts")
@@ -264,19 +270,28 @@ class Server:
                 f"this server holds no ballot box key ({self.ballot_box_name!r}): "
                 "ballots cannot be posted here"
             )
-        kid = key_id(box.verifier().public_key)
-        rec = board.state(authorities.DOMAIN, f"authority/{kid}")
-        if rec is None or BALLOT_BOX_ROLE not in rec["roles"]:
-            raise NoBallotBox(
-                "the server's ballot box key is not a registered, unrevoked authority "
-                f"with the role {BALLOT_BOX_ROLE}"
-            )
         origin = self.genesis(board)[0]
         with self._lock:  # one per board: it keeps the author's key id and the origin
             made = self._boxes.get(board)
             if made is None or made.signer is not box or made.log is not log:
                 made = self._boxes[board] = BallotBox(board, box, log, origin)
             return made
+
+    @staticmethod
+    @contextmanager
+    def posting() -> Iterator[None]:
+        """Around a ballot box's append: the board refusing its key is :class:`NoBallotBox`.
+
+        The ballot box is the author of every entry it appends, so an unknown
+        (unregistered or revoked) author or a missing role is the server's key's fault.
+        """
+        try:
+            yield
+        except (UnknownAuthor, RoleNotAllowed) as e:
+            raise NoBallotBox(
+                "the server's ballot box key is not a registered, unrevoked authority "
+                f"with the role {BALLOT_BOX_ROLE}: {e.detail}"
+            ) from None
 
     def cache(self, name: str, make: Callable[[], T]) -> T:
         """The application's cache ``name``, made on first use."""

@@ -40,7 +40,7 @@ from sqlmodel import col, select
 
 from ledger import authorities
 from ledger.board import Board
-from ledger.errors import BadRequest, NotFound
+from ledger.errors import BadRequest, NotFound, Rejected
 from ledger.merkle import leaf_hash
 from ledger.store import StateRow
 from services.identity.board_data import BoardData
@@ -759,10 +759,15 @@ def cast(board: BoardDep, server: ServerDep, election: ElectionId, body: JsonBod
     The board checks the ballot (phase, time, form, replay, contest proofs,
     eligibility) before it gets an index; a refusal writes nothing.
     """
-    _record(board, election)
-    doc = members(body, {"ballot", "eligibility"}, "a cast ballot")
-    _same_election(doc["ballot"], election)
-    receipt = server.ballot_box(board).cast(doc)
+    try:
+        doc = members(body, {"ballot", "eligibility"}, "a cast ballot")
+        _same_election(doc["ballot"], election)
+    except Rejected:
+        _record(board, election)  # an unknown election is a 404 before a malformed body
+        raise
+    box = server.ballot_box(board)
+    with server.posting():  # the board refuses an unknown election (404) with nothing written
+        receipt = box.cast(doc)
     return receipt.to_json()
 
 
@@ -782,7 +787,8 @@ def challenge(board: BoardDep, server: ServerDep, election: ElectionId, body: Js
     _same_election(doc["ballot"], election)
     box = server.ballot_box(board)
     leaf = box.entry(vd.CHALLENGE, doc)
-    index = board.append(leaf)
+    with server.posting():
+        index = board.append(leaf)
     return {
         "index": index,
         "tracker": leaf_hash(leaf).hex(),
