@@ -35,6 +35,7 @@ import multiprocessing
 import os
 import secrets
 import threading
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
@@ -265,6 +266,12 @@ def _run_precheck(
     return facts, refusal, [(d, k, scan, h) for (d, k, scan), h in recorder.reads.items()]
 
 
+def _end_pool(pool: ProcessPoolExecutor, pid: int) -> None:
+    """Shut a process pool down, in the process that made it only (a forked child has none)."""
+    if os.getpid() == pid:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _precheck_chunk(
     prechecks: dict[str, tuple[str, Precheck]],
     leaves: list[bytes],
@@ -465,6 +472,9 @@ class Admission:
                 ctx = multiprocessing.get_context(method)
                 self._procs = ProcessPoolExecutor(workers, mp_context=ctx)
                 self._procs_pid = os.getpid()
+                # ended with this object, not later by the executor's own garbage collection,
+                # which races the interpreter's exit (its wake-up pipe closed under a write)
+                weakref.finalize(self, _end_pool, self._procs, self._procs_pid)
             return self._procs
 
     def close(self) -> None:
