@@ -5,7 +5,7 @@
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
-import { seal, sealOpen } from '../static/js/wallet/seal.js';
+import { seal, sealOpen } from '../static/js/common/sealbox.js';
 import { fromHex, newVault, openVault, sealVault, toHex } from '../static/js/wallet/vault.js';
 import { Wallet } from '../static/js/wallet/wallet.js';
 

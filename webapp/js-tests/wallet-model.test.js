@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { keygen, skToPk } from '../static/js/bbs/interface.js';
 import { SHA_256, toHex } from '../static/js/bbs/suite.js';
 import { schemaDigest } from '../static/js/bbs/credential.js';
-import { seal, SealError } from '../static/js/wallet/seal.js';
+import { seal, SealError } from '../static/js/common/sealbox.js';
 import { memoryStore } from '../static/js/wallet/store.js';
 import { VaultError, WrongPassphrase, fromHex } from '../static/js/wallet/vault.js';
 import { Wallet, WalletError } from '../static/js/wallet/wallet.js';

@@ -1,4 +1,4 @@
-// libsodium's sealed box in the page (static/js/wallet/seal.js): round trips, the
+// libsodium's sealed box in the page (static/js/common/sealbox.js): round trips, the
 // nonce and layout of crypto_box_seal, refusals. tests/webapp/test_js_wallet.py opens
 // PyNaCl's boxes here and these in PyNaCl.
 
@@ -9,7 +9,7 @@ import { x25519 } from '@noble/curves/ed25519.js';
 import { blake2b } from '@noble/hashes/blake2.js';
 import { hsalsa, xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 
-import { SealError, boxKeyPair, boxPublicKey, seal, sealNonce, sealOpen } from '../static/js/wallet/seal.js';
+import { SealError, boxKeyPair, boxPublicKey, seal, sealNonce, sealOpen } from '../static/js/common/sealbox.js';
 
 const text = (s) => new TextEncoder().encode(s);
 

@@ -15,7 +15,7 @@
  */
 
 import * as api from './client.js';
-import { SealError } from './seal.js';
+import { SealError } from '../common/sealbox.js';
 import { openStore } from './store.js';
 import {
   PresentationError,

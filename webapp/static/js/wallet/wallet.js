@@ -2,7 +2,7 @@
 // decrypted in memory only while unlocked, saved encrypted (vault.js) in a
 // store (store.js). Everything secret is made here: the blind commitment and
 // its nym secret (credential.js makeCredentialRequest), the X25519 key each
-// answer is sealed to (seal.js), the BBS proofs of presentations. Nothing in
+// answer is sealed to (../common/sealbox.js), the BBS proofs of presentations. Nothing in
 // this module sends anything; the pages post only requests, public keys and
 // presentations (client.js).
 //
@@ -27,7 +27,7 @@ import {
   pseudonymOf,
   requestId,
 } from '../bbs/credential.js';
-import { boxKeyPair, sealOpen } from './seal.js';
+import { boxKeyPair, sealOpen } from '../common/sealbox.js';
 import {
   VaultError,
   WrongPassphrase,
