@@ -3,7 +3,8 @@
 - :func:`serve`: ``create_app`` with the server's key folder under uvicorn on
   127.0.0.1 (a free port) in a child process, as ``pnyx serve`` runs it; stopped by
   its pid;
-- :func:`launch` / :func:`open_tab`: Chromium at /usr/bin/chromium, headless, and a
+- :func:`launch` / :func:`chromium` / :func:`open_tab`: Chromium at /usr/bin/chromium,
+  headless (``chromium`` also starts Playwright and closes the browser), and a
   tab (its own browser context: its own IndexedDB) that records every request it
   sends with its body, and every console error, page error and HTTP error;
 - :func:`search`: whether secret values appear in recorded requests, as text, as
@@ -11,7 +12,7 @@
 - :func:`open_credential_election`, :func:`close_and_tally`: an election on the
   board, open now, whose eligibility is a ``cityhall`` e-ID (the services'
   :class:`~services.voting.scenario.ElectionBoard`), and the officials' and
-  trustees' part after the vote.
+  trustees' part after the vote (for any :class:`Closable` election).
 
 Screenshots go to tests/webapp/screenshots/ (ignored by git).
 """
@@ -29,17 +30,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
-from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Response
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Request,
+    Response,
+    sync_playwright,
+)
 
-from ledger.entry import key_id, make_entry
 from ledger.note import Signer
 from services.voting import domain as d
 from services.voting.record import export_record
 from services.voting.scenario import ElectionBoard
 from services.voting.tally import decrypt_result, tally_body
+from tests.webapp.test_api_kit import ELECTION, rfc3339, signed
 from webapp.keystore import KeyStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +70,6 @@ SERVE = (
 )
 READY_SECONDS = 60.0
 TIMEOUT_MS = 30_000
-ELECTION = "city-2026"
 HEX = set("0123456789abcdef")
 
 
@@ -125,6 +133,17 @@ def launch(p: Playwright) -> Browser:
     return p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Playwright and a headless Chromium for a test module, closed on exit."""
+    with sync_playwright() as p:
+        b = launch(p)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
 @dataclass
 class Sent:
     method: str
@@ -146,19 +165,21 @@ class Tab:
 
     page: Page
     base: str
-    name: str
+    name: str = ""
     sent: list[Sent] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    shots: int = 0
 
     def shot(self, name: str) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
+        self.shots += 1
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     def posts(self, path: str) -> list[Sent]:
         return [s for s in self.sent if s.method == "POST" and s.url == self.base + path]
 
 
-def open_tab(browser: Browser, base: str, name: str, *, allow: tuple[int, ...] = ()) -> Tab:
+def open_tab(browser: Browser, base: str, name: str = "", *, allow: tuple[int, ...] = ()) -> Tab:
     """A new context (its own storage) and page; HTTP statuses in ``allow`` are expected."""
     context = browser.new_context(accept_downloads=True, viewport={"width": 900, "height": 900})
     page = context.new_page()
@@ -218,10 +239,6 @@ class CredentialElection:
         return self.eb.signers["cityhall"]
 
 
-def rfc3339(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def open_credential_election(url: str, keys_dir: Path) -> CredentialElection:
     """An election open now (3 trustees, k = 2) for holders of a ``cityhall`` e-ID of
     district 7, adults on the election day, which is today (so a credential issued today
@@ -247,18 +264,24 @@ def open_credential_election(url: str, keys_dir: Path) -> CredentialElection:
     return CredentialElection(eb, keys_dir, today.isoformat(), adult, opens, closes)
 
 
-def _signed(signer: Signer, kind: str, body: dict[str, Any], t: str | None = None) -> bytes:
-    return make_entry(kind, body, key_id(signer.verifier().public_key), signer.sign, t)
+class Closable(Protocol):
+    """An election open on an :class:`ElectionBoard` until ``closes``."""
+
+    @property
+    def eb(self) -> ElectionBoard: ...
+
+    @property
+    def closes(self) -> str: ...
 
 
-def close_and_tally(e: CredentialElection) -> dict[str, Any]:
+def close_and_tally(e: Closable) -> dict[str, Any]:
     """Close, tally, the trustees' partial decryptions, the result; the exported record."""
     eb = e.eb
-    eb.board.append(_signed(eb.official, d.CLOSE, {"election": ELECTION}, e.closes))
-    eb.board.append(_signed(eb.official, d.TALLY, tally_body(eb.data, ELECTION)))
+    eb.board.append(signed(eb.official, d.CLOSE, {"election": ELECTION}, e.closes))
+    eb.board.append(signed(eb.official, d.TALLY, tally_body(eb.data, ELECTION)))
     for j, t in eb.trustees.items():
-        eb.board.append(_signed(eb.trustee_signers[j - 1], d.PARTIAL, t.partial_body(eb.data)))
+        eb.board.append(signed(eb.trustee_signers[j - 1], d.PARTIAL, t.partial_body(eb.data)))
     digest, result = decrypt_result(eb.data, ELECTION)
-    eb.board.append(_signed(eb.official, d.RESULT, result.body(ELECTION, digest)))
+    eb.board.append(signed(eb.official, d.RESULT, result.body(ELECTION, digest)))
     eb.board.sign_checkpoint(eb.log)
     return export_record(eb.board, ELECTION)

@@ -26,29 +26,15 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from nacl.signing import SigningKey
-from playwright.sync_api import (
-    Browser,
-    ConsoleMessage,
-    Page,
-    Request,
-    Response,
-    expect,
-    sync_playwright,
-)
+from playwright.sync_api import Browser, Page, expect
 
 from ledger.merkle import leaf_hash
 from services.voting import domain as d
@@ -59,35 +45,20 @@ from services.voting.ballot import (
     presentation_request,
 )
 from services.voting.receipt import Receipt, check_receipt
-from services.voting.record import export_record
 from services.voting.scenario import ElectionBoard
-from services.voting.tally import decrypt_result, tally_body
 from services.voting.verifier import verify_record
-from tests.webapp.test_api_kit import ELECTION, rfc3339, search, signed
+from tests.webapp.browser_kit import (
+    ELECTION,
+    Tab,
+    chromium,
+    close_and_tally,
+    open_tab,
+    rfc3339,
+    search,
+    serve,
+)
 from webapp.cli_voting import VotingKeys
 from webapp.keystore import KeyStore
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-SERVE = (
-    "import sys, uvicorn\n"
-    "from webapp.app import create_app\n"
-    "uvicorn.run(create_app(sys.argv[1], sys.argv[2]), host='127.0.0.1', port=int(sys.argv[3]),"
-    " log_level='info')\n"
-)
-"""``pnyx serve`` with the server's key folder (log key and ballot box key)."""
-READY_SECONDS = 60.0
-TIMEOUT_MS = 30_000
-"""Playwright's wait for any one step (encrypting in the page takes well under a second)."""
 
 # The kit's contests: mayor (Alice, Bob, Carol, blank; 1..1), parks (yes, no; 1..1),
 # council (Dana, Eve, Frank, Gus; 0..2).
@@ -96,124 +67,13 @@ AUDITED = [[1, 0, 0, 0], [1, 0], [1, 1, 0, 0]]  # Alice, yes, Dana + Eve
 CAST = [[0, 1, 0, 0], [0, 1], [0, 0, 1, 0]]  # Bob, no, Frank
 
 
-# ------------------------------------------------------------------ server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class Served:
-    url: str
-    log: Path
-
-    def log_text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-@contextmanager
-def serve(db_url: str, keys: Path, log: Path) -> Iterator[Served]:
-    """A uvicorn server on 127.0.0.1 in a child process, stopped (by its pid) on exit."""
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", SERVE, db_url, str(keys), str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    served = Served(f"http://127.0.0.1:{port}", log)
-    try:
-        deadline = time.monotonic() + READY_SECONDS
-        while True:
-            assert proc.poll() is None, f"the server exited:\n{served.log_text()}"
-            try:
-                if httpx.get(f"{served.url}/api/v1/voting/elections", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, f"the server never answered:\n{served.log_text()}"
-            time.sleep(0.1)
-        yield served
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 # ----------------------------------------------------------------- browser
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: `make system-deps` installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@dataclass
-class Sent:
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-@dataclass
-class Tab:
-    """A page that records what it sends and what goes wrong in it."""
-
-    page: Page
-    base: str
-    sent: list[Sent] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    shots: int = 0
-
-    def shot(self, name: str) -> None:
-        SCREENSHOTS.mkdir(exist_ok=True)
-        self.shots += 1
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-    def posts(self, path: str) -> list[Sent]:
-        return [s for s in self.sent if s.method == "POST" and s.url == self.base + path]
-
-
-def open_tab(browser: Browser, base: str) -> Tab:
-    context = browser.new_context(accept_downloads=True, viewport={"width": 900, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    tab = Tab(page, base)
-
-    def on_request(r: Request) -> None:
-        tab.sent.append(Sent(r.method, r.url, dict(r.headers), r.post_data_buffer or b""))
-
-    def on_console(m: ConsoleMessage) -> None:
-        if m.type == "error" and not m.text.startswith("Failed to load resource"):
-            tab.problems.append(f"console: {m.text}")
-
-    def on_response(r: Response) -> None:
-        if r.status >= 400 and not r.url.endswith("/favicon.ico"):
-            tab.problems.append(f"HTTP {r.status}: {r.request.method} {r.url}")
-
-    page.on("request", on_request)
-    page.on("response", on_response)
-    page.on("console", on_console)
-    page.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
-    return tab
+    with chromium() as b:
+        yield b
 
 
 def strings(doc: Any) -> Iterator[str]:
@@ -259,19 +119,6 @@ def open_election(
     eb.ceremony()
     eb.post(eb.official, d.OPEN, {"election": eb.election}, opens)
     return BoothElection(eb, keys_dir, opens, closes)
-
-
-def close_and_tally(e: BoothElection) -> dict[str, Any]:
-    """The officials' and trustees' part after the vote, in Python; the exported record."""
-    eb = e.eb
-    eb.board.append(signed(eb.official, d.CLOSE, {"election": ELECTION}, e.closes))
-    eb.board.append(signed(eb.official, d.TALLY, tally_body(eb.data, ELECTION)))
-    for j, t in eb.trustees.items():
-        eb.board.append(signed(eb.trustee_signers[j - 1], d.PARTIAL, t.partial_body(eb.data)))
-    digest, result = decrypt_result(eb.data, ELECTION)
-    eb.board.append(signed(eb.official, d.RESULT, result.body(ELECTION, digest)))
-    eb.board.sign_checkpoint(eb.log)
-    return export_record(eb.board, ELECTION)
 
 
 # ------------------------------------------------------------ page helpers

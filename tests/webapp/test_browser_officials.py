@@ -21,7 +21,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ from playwright.sync_api import Page, Request, expect, sync_playwright
 from crypto.threshold import BoxKeyPair, generate_box_keypair
 from ledger import authorities
 from ledger.board import Board
-from ledger.entry import key_id, make_entry
+from ledger.entry import key_id
 from ledger.note import Signer
 from ledger.store import Store
 from services.identity.board_data import BoardData
@@ -51,20 +50,12 @@ from services.voting.election import ElectionInfo
 from services.voting.manifest import Manifest
 from services.voting.record import export_record
 from services.voting.verifier import verify_record
+from tests.webapp.browser_kit import SCREENSHOTS, free_port, launch
+from tests.webapp.test_api_kit import rfc3339, signed
 from webapp import pages_officials
 from webapp.app import create_app
 from webapp.keystore import KeyStore
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 ORIGIN = "officials.test/board"
 ELECTION = "town-2026"
 CLOSES_IN = 25
@@ -80,17 +71,9 @@ CHOICES = [
 """Three roll voters: mayor (Alice, Bob, blank), parks (yes, no)."""
 
 
-def rfc3339(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def local(t: datetime) -> str:
     """A datetime-local value (the form reads it as UTC)."""
     return t.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def signed(signer: Signer, kind: str, body: dict[str, Any]) -> bytes:
-    return make_entry(kind, body, key_id(signer.verifier().public_key), signer.sign)
 
 
 @dataclass
@@ -191,13 +174,6 @@ class _Lines(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.out.append(self.format(record))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -354,7 +330,7 @@ def test_official_runs_an_election_from_the_page(served: tuple[Setup, str]) -> N
     sent: list[Request] = []
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1100, "height": 900})
             page.on("request", lambda r: sent.append(r))

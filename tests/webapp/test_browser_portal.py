@@ -30,29 +30,23 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from ledger.entry import now_rfc3339
 from services.health.keys import open_release
 from services.health.messages import GRANT_PREFIX, REVOKE_PREFIX, digest, verify
 from services.health.sealing import unwrap_key
 from services.health.views import RecordInfo, Release
+from tests.webapp.browser_kit import chromium, open_tab, search, serve
 from tests.webapp.portal_kit import DOCTOR, PLAIN, REASON, PortalBoard, portal_board
-from tests.webapp.test_api_kit import search
-from tests.webapp.test_browser_booth import CHROMIUM, CHROMIUM_ARGS, open_tab, serve
 
 API = "/api/v1/health"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}: `make system-deps` installs it"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def doctor_read(pb: PortalBoard, base: str, record: RecordInfo, grant: str) -> httpx.Response:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from services.identity.issuance import latest_key
 from services.voting.receipt import Receipt, check_receipt
@@ -47,8 +47,8 @@ from tests.webapp.browser_kit import (
     ELECTION,
     CredentialElection,
     Tab,
+    chromium,
     close_and_tally,
-    launch,
     open_credential_election,
     open_tab,
     search,
@@ -113,12 +113,8 @@ PRESENT_TIME = """async ([passphrase, id, request, runs]) => {
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def issuer_keys(e: CredentialElection, folder: Path) -> Path:
