@@ -38,6 +38,7 @@ from services.health.views import RecordInfo, Release
 from tests.kit import entry
 from tests.ledger.test_board import snapshot
 from tests.services.health.kit import BUNDLE, MARKERS, HealthKit, blobs, kid, make_health_kit
+from tests.webapp.test_api_kit import JSON, is_error, mutate
 from webapp.api.health import DEFAULT_GATEWAY
 from webapp.api.identity import clock
 from webapp.app import create_app
@@ -87,20 +88,6 @@ def client(hk: HealthKit, db_url: str, tmp_path: Path, server_clock: Clock) -> I
     app.dependency_overrides[clock] = server_clock
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-
-
-def is_error(r: httpx.Response, status: int | None = None) -> bool:
-    if not 400 <= r.status_code < 500 or (status is not None and r.status_code != status):
-        return False
-    if not r.headers.get("content-type", "").startswith("application/json"):
-        return False
-    doc = r.json()
-    return (
-        isinstance(doc, dict)
-        and set(doc) == {"error", "detail"}
-        and isinstance(doc["error"], str)
-        and bool(doc["detail"])
-    )
 
 
 def post(client: TestClient, path: str, doc: Any) -> httpx.Response:
@@ -475,13 +462,6 @@ def test_no_plaintext_or_secret_in_any_response_or_log(
 
 # ---------------------------------------------------------------------- fuzz
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
 POSTS = ["/records", "/reads", "/gateway/reads", "/gateway/grants", "/gateway/revocations"]
 
 
@@ -510,16 +490,6 @@ def valid_bodies(hk: HealthKit, client: TestClient, server_clock: Clock) -> dict
         ),
         "/gateway/revocations": p.revoke(gid),
     }
-
-
-def mutate(value: Any, path: list[int], new: Any) -> Any:
-    if not path or not isinstance(value, dict | list) or not value:
-        return new
-    keys = sorted(value) if isinstance(value, dict) else list(range(len(value)))
-    k = keys[path[0] % len(keys)]
-    out = copy.copy(value)
-    out[k] = mutate(value[k], path[1:], new)
-    return out
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

@@ -45,6 +45,7 @@ from tests.services.identity.kit import (
     IdentityKit,
     make_identity_kit,
 )
+from tests.webapp.test_api_kit import JSON, is_error, mutate
 from webapp.api.identity import clock
 from webapp.app import create_app
 from webapp.keystore import KeyStore
@@ -94,21 +95,6 @@ def client(
     app.dependency_overrides[clock] = server_clock
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
-
-
-def is_error(r: httpx.Response, status: int | None = None) -> bool:
-    if not 400 <= r.status_code < 500 or (status is not None and r.status_code != status):
-        return False
-    if not r.headers.get("content-type", "").startswith("application/json"):
-        return False
-    doc = r.json()
-    return (
-        isinstance(doc, dict)
-        and set(doc) == {"error", "detail"}
-        and isinstance(doc["error"], str)
-        and isinstance(doc["detail"], str)
-        and bool(doc["detail"])
-    )
 
 
 def post(client: TestClient, path: str, doc: Any) -> httpx.Response:
@@ -622,13 +608,6 @@ def test_bodies_must_be_strict_json(ik: IdentityKit, client: TestClient) -> None
     assert state(ik) == before
 
 
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20),
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
-    ),
-    max_leaves=20,
-)
 POSTS = [
     "/issuance/requests",
     "/issuance/pending",
@@ -671,17 +650,6 @@ def valid_bodies(ik: IdentityKit, client: TestClient, server_clock: Clock) -> di
             "presentation": present(data(ik), record, request),
         },
     }
-
-
-def mutate(doc: Any, path: list[int], value: Any) -> Any:
-    """``doc`` with the member or item reached by ``path`` (indices into sorted keys) replaced."""
-    if not path or not isinstance(doc, dict | list) or not doc:
-        return value
-    keys = sorted(doc) if isinstance(doc, dict) else list(range(len(doc)))
-    k = keys[path[0] % len(keys)]
-    out = copy.copy(doc)
-    out[k] = mutate(doc[k], path[1:], value)
-    return out
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))

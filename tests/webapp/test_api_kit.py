@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import io
 import json
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import strategies as st
 from nacl.signing import SigningKey
 from rich.console import Console
 
@@ -55,6 +57,27 @@ def is_error(r: httpx.Response, status: int | None = None) -> bool:
         and isinstance(doc["detail"], str)
         and bool(doc["detail"])
     )
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+"""Any JSON value, for the routes' fuzz tests."""
+
+
+def mutate(doc: Any, path: list[int], value: Any) -> Any:
+    """``doc`` with the member or item reached by ``path`` (indices into sorted keys) replaced."""
+    if not path or not isinstance(doc, dict | list) or not doc:
+        return value
+    keys = sorted(doc) if isinstance(doc, dict) else list(range(len(doc)))
+    k = keys[path[0] % len(keys)]
+    out = copy.copy(doc)
+    out[k] = mutate(doc[k], path[1:], value)
+    return out
 
 
 def post_json(client: TestClient, path: str, doc: Any) -> httpx.Response:
