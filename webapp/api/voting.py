@@ -507,6 +507,17 @@ def _rfc3339(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _scan(board: Board, server: Any, election: str) -> _ElectionScan:
+    """The election's ballots and challenges, from the cache (404 for an unknown election)."""
+    rec = _record(board, election)
+    return _cache(server).scan(board, election, int(rec["index"]))
+
+
+def _row_out(r: _Row) -> dict[str, Any]:
+    """What the ballot and challenge lists show of every row."""
+    return {"index": r.index, "tracker": r.tracker, "ballot": r.ballot, "time": r.time}
+
+
 def _page(rows: list[_Row], start: int, limit: int) -> tuple[list[_Row], int | None]:
     """Rows with index >= ``start``, ``limit`` of them, and the next page's start."""
     lo = next((k for k, r in enumerate(rows) if r.index >= start), len(rows))
@@ -586,20 +597,10 @@ def ballots(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     """The election's cast ballots from board index ``start``: tracker, hash, time, counted."""
-    rec = _record(board, election)
-    s = _cache(server).scan(board, election, int(rec["index"]))
+    s = _scan(board, server, election)
     page, nxt = _page(s.ballots, start, limit)
     return {
-        "ballots": [
-            {
-                "index": r.index,
-                "tracker": r.tracker,
-                "ballot": r.ballot,
-                "time": r.time,
-                "counted": s.counted.get(r.voter) == r.index,
-            }
-            for r in page
-        ],
+        "ballots": [{**_row_out(r), "counted": s.counted.get(r.voter) == r.index} for r in page],
         "total": len(s.ballots),
         "next": nxt,
     }
@@ -614,20 +615,10 @@ def challenges(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> dict[str, Any]:
     """The election's challenged ballots, with the selections their nonces open."""
-    rec = _record(board, election)
-    s = _cache(server).scan(board, election, int(rec["index"]))
+    s = _scan(board, server, election)
     page, nxt = _page(s.challenges, start, limit)
     return {
-        "challenges": [
-            {
-                "index": r.index,
-                "tracker": r.tracker,
-                "ballot": r.ballot,
-                "time": r.time,
-                "selections": r.selections or [],
-            }
-            for r in page
-        ],
+        "challenges": [{**_row_out(r), "selections": r.selections or []} for r in page],
         "total": len(s.challenges),
         "next": nxt,
     }
