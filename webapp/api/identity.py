@@ -353,6 +353,14 @@ def _owned(board: Board, prefix: str, issuer: str | None) -> list[tuple[str, dic
     return [(k.split("/", 2)[2], rec) for k, rec in board.scan("identity", scan)]
 
 
+def _found(board: Board, key: str, code: str, detail: str) -> dict[str, Any]:
+    """The identity state at ``key``, or a 404 ``code`` with ``detail``."""
+    rec = board.state("identity", key)
+    if rec is None:
+        raise ApiError(404, code, detail)
+    return dict(rec)
+
+
 @router.get("/issuers", response_model=IssuersOut, responses=errors())
 def issuers(board: BoardDep) -> IssuersOut:
     """Every authority with the role ``issuer`` (revoked ones too, ``active: false``)."""
@@ -418,9 +426,7 @@ def key(
     board: BoardDep,
 ) -> KeyOut:
     """A BBS public key by its id (``verificationMethod`` of a credential names it)."""
-    rec = board.state("identity", f"key/{key_id}")
-    if rec is None:
-        raise ApiError(404, "unknown_key", f"no issuer key {key_id} on the board")
+    rec = _found(board, f"key/{key_id}", "unknown_key", f"no issuer key {key_id} on the board")
     return _key_out(key_id, rec)
 
 
@@ -439,9 +445,8 @@ def schema(
     schema_id: Annotated[str, Path(pattern=NAME)],
     board: BoardDep,
 ) -> SchemaOut:
-    rec = board.state("identity", f"schema/{issuer}/{schema_id}")
-    if rec is None:
-        raise ApiError(404, "unknown_schema", f"no schema {issuer}/{schema_id} on the board")
+    where = f"{issuer}/{schema_id}"
+    rec = _found(board, f"schema/{where}", "unknown_schema", f"no schema {where} on the board")
     return _schema_out(rec)
 
 
@@ -463,9 +468,8 @@ def status_list(
     board: BoardDep,
 ) -> StatusListOut:
     """The whole bitstring: a verifier fetches the list, never asks about one index."""
-    rec = board.state("identity", f"status/{issuer}/{list_id}")
-    if rec is None:
-        raise ApiError(404, "unknown_status_list", f"no status list {issuer}/{list_id}")
+    where = f"{issuer}/{list_id}"
+    rec = _found(board, f"status/{where}", "unknown_status_list", f"no status list {where}")
     return StatusListOut(id=list_id, **{k: rec[k] for k in StatusListOut.model_fields if k != "id"})
 
 
