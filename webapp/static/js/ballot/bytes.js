@@ -6,17 +6,12 @@
  * framing rule of the package (crypto/group.py `length_prefixed`).
  */
 
+import { concat, hexToBytes } from '../common/bytes.js';
 import { InvalidEncoding } from './errors.js';
 
-const HEX = /^(?:[0-9a-f]{2})*$/;
-const ENCODER = new TextEncoder();
+export { concat, equalBytes, toHex, utf8 } from '../common/bytes.js';
 
-/** Lowercase hex of `bytes`. */
-export function toHex(bytes) {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
+const HEX = /^(?:[0-9a-f]{2})*$/;
 
 /**
  * The bytes of lowercase hex `text`; `length` (bytes), when given, is required.
@@ -29,9 +24,7 @@ export function fromHex(text, length) {
   if (length !== undefined && text.length !== 2 * length) {
     throw new InvalidEncoding(`expected ${length} bytes (${2 * length} hex digits)`);
   }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
-  return out;
+  return hexToBytes(text);
 }
 
 /** Whether `text` is lowercase hex of even length (and of `length` bytes when given). */
@@ -41,24 +34,6 @@ export function isHex(text, length) {
     HEX.test(text) &&
     (length === undefined || text.length === 2 * length)
   );
-}
-
-/** The UTF-8 bytes of a string (labels such as "pnyx/contest/v1" are ASCII). */
-export function utf8(text) {
-  return ENCODER.encode(text);
-}
-
-/** a ‖ b ‖ … */
-export function concat(...parts) {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 /** u32_be(n), 0 ≤ n < 2³². */
@@ -81,14 +56,6 @@ export function u64be(n) {
 /** LP(x) = u32_be(len x) ‖ x (docs/crypto.md §1). */
 export function lengthPrefixed(data) {
   return concat(u32be(data.length), data);
-}
-
-/** Whether two byte strings are equal, without an early exit (for secrets and MACs). */
-export function equalBytes(a, b) {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
 }
 
 /** The integer of little-endian bytes. */

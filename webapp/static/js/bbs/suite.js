@@ -39,6 +39,9 @@ import {
 } from '@noble/curves/abstract/hash-to-curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { shake256 } from '@noble/hashes/sha3.js';
+import { concat, hexToBytes, toHex, utf8 } from '../common/bytes.js';
+
+export { concat, toHex, utf8 };
 
 /** The G1 and G2 point classes of BLS12-381. */
 export const G1 = bls12_381.G1.Point;
@@ -67,40 +70,10 @@ export class BBSError extends Error {
   }
 }
 
-const enc = new TextEncoder();
-
-/** UTF-8 bytes of a string. */
-export function utf8(s) {
-  return enc.encode(s);
-}
-
-/** Concatenate Uint8Arrays. */
-export function concat(...parts) {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-/** Lowercase hex of bytes. */
-export function toHex(bytes) {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
 /** Bytes of an even-length hex string; BBSError otherwise. */
 export function fromHex(hex) {
-  if (typeof hex !== 'string' || hex.length % 2 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new BBSError('malformed hex string');
-  }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const out = hexToBytes(hex, true);
+  if (out === null) throw new BBSError('malformed hex string');
   return out;
 }
 

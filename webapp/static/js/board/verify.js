@@ -31,6 +31,17 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import canonicalize from 'canonicalize';
+import {
+  base64ToBytes,
+  concat,
+  equalBytes,
+  hexToBytes,
+  toBase64,
+  toHex,
+  utf8,
+} from '../common/bytes.js';
+
+export { equalBytes, toBase64, toHex, utf8 };
 
 /** Any failed check: a malformed input, a bad signature, a proof that does not hold. */
 export class VerifyError extends Error {
@@ -46,82 +57,24 @@ const MAX_SIGNATURES = 100;
 const MAX_TIMESTAMP = (1n << 63n) - 1n;
 const MAX_TREE_SIZE = (1n << 64n) - 1n;
 const EM_DASH_PREFIX = '\u2014 ';
-const encoder = new TextEncoder();
 const BALLOT_PREFIX = 'pnyx/voting/ballot/v1\n';
 const RECEIPT_TYPE = 'PnyxBallotReceipt';
 
 // ------------------------------------------------------------------ bytes
 
-/** UTF-8 bytes of a string. */
-export function utf8(s) {
-  return encoder.encode(s);
-}
-
-/** Lowercase hex of bytes. */
-export function toHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 /** Bytes of a hex string (either case, even length), else VerifyError. */
 export function fromHex(hex, what = 'value') {
-  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new VerifyError(`${what} is not hex`);
-  }
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard padded base64 (RFC 4648 §4). */
-export function toBase64(bytes) {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
-    out += i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=';
-    out += i + 2 < bytes.length ? B64[n & 63] : '=';
-  }
+  const out = hexToBytes(hex, true);
+  if (out === null) throw new VerifyError(`${what} is not hex`);
   return out;
 }
 
 /** Decode standard padded base64, accepting only its canonical form (as ledger/note.py). */
 export function fromBase64(s, what = 'value') {
-  if (typeof s !== 'string' || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) {
-    throw new VerifyError(`${what}: not base64`);
-  }
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((s.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < s.length; i += 4) {
-    let n = 0;
-    for (let j = 0; j < 4; j++) {
-      const c = s[i + j];
-      n = (n << 6) | (c === '=' ? 0 : B64.indexOf(c));
-    }
-    for (const shift of [16, 8, 0]) if (o < out.length) out[o++] = (n >> shift) & 255;
-  }
-  if (toBase64(out) !== s) throw new VerifyError(`${what}: non-canonical base64`);
-  return out;
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-/** Equality of two byte strings (public values: no timing concern). */
-export function equalBytes(a, b) {
-  if (a.length !== b.length) return false;
-  let d = 0;
-  for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
-  return d === 0;
+  const out = base64ToBytes(s);
+  if (out !== null) return out;
+  const shaped = typeof s === 'string' && s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
+  throw new VerifyError(`${what}: ${shaped ? 'non-canonical base64' : 'not base64'}`);
 }
 
 function toBig(n, what) {

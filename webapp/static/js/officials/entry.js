@@ -20,6 +20,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import canonicalize from 'canonicalize';
+import { base64ToBytes, concat, hexToBytes, toBase64, toHex } from '../common/bytes.js';
+
+export { toHex, toBase64 as base64Encode, base64ToBytes as base64Decode };
 
 export const VERSION = 1;
 export const SIGNING_PREFIX = 'pnyx/entry/v1\n';
@@ -71,64 +74,11 @@ export class ApiError extends Error {
 
 // ------------------------------------------------------------------- bytes
 
-/** Lowercase hex of bytes. */
-export function toHex(bytes) {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
 /** Bytes of lowercase or uppercase hex (even length); throws a TypeError otherwise. */
 export function fromHex(text) {
-  if (typeof text !== 'string' || text.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(text)) {
-    throw new TypeError('not hex');
-  }
-  const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(text.slice(2 * i, 2 * i + 2), 16);
+  const out = hexToBytes(text, true);
+  if (out === null) throw new TypeError('not hex');
   return out;
-}
-
-function concat(...parts) {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard padded base64 (RFC 4648 §4). */
-export function base64Encode(bytes) {
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const n = (bytes[i] << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
-    out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63];
-    out += i + 1 < bytes.length ? B64[(n >> 6) & 63] : '=';
-    out += i + 2 < bytes.length ? B64[n & 63] : '=';
-  }
-  return out;
-}
-
-/** Decode standard padded base64, accepting only its canonical form (as ledger/note.py). */
-export function base64Decode(text) {
-  if (typeof text !== 'string' || text.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(text)) {
-    return null;
-  }
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    let n = 0;
-    for (let k = 0; k < 4; k++) {
-      const c = text[i + k];
-      n = (n << 6) | (c === '=' ? 0 : B64.indexOf(c));
-    }
-    for (const shift of [16, 8, 0]) if (o < out.length) out[o++] = (n >> shift) & 255;
-  }
-  return base64Encode(out) === text ? out : null;
 }
 
 /** RFC 9162 leaf hash of an entry's bytes: SHA-256(0x00 ‖ bytes), hex. */
@@ -239,7 +189,7 @@ export function parseKeyFile(text) {
   const material = rest.slice(second + 1);
   if (!validKeyName(name)) throw new KeyFileError('the key name is not a valid key name');
   if (!/^[0-9a-fA-F]{8}$/.test(hexId)) throw new KeyFileError('the key id is not 8 hex digits');
-  const raw = base64Decode(material);
+  const raw = base64ToBytes(material);
   if (raw === null) throw new KeyFileError('the key material is not canonical base64');
   if (raw.length !== 1 + SEED_SIZE) {
     throw new KeyFileError('the key material is not a type byte and a 32-byte seed');

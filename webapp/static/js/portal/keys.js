@@ -24,6 +24,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import canonicalize from 'canonicalize';
 import { concat, fromHex, isHex, toHex, utf8 } from '../ballot/bytes.js';
+import { base64ToBytes } from '../common/bytes.js';
 import {
   RecordUndecryptable,
   blobHash,
@@ -331,16 +332,8 @@ export class Pseudonym {
 
 /** Bytes of standard padded base64 (the API's `blob`), refusing anything else. */
 export function base64Bytes(text) {
-  if (
-    typeof text !== 'string' ||
-    text.length % 4 !== 0 ||
-    !/^[A-Za-z0-9+/]*={0,2}$/.test(text)
-  ) {
-    throw new RecordUndecryptable('the released blob is not base64');
-  }
-  const bin = atob(text);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  const out = base64ToBytes(text);
+  if (out === null) throw new RecordUndecryptable('the released blob is not base64');
   return out;
 }
 

@@ -18,6 +18,9 @@
 // A wrong passphrase and a damaged envelope are one failure: the tag does not verify.
 
 import canonicalize from 'canonicalize';
+import { hexToBytes, toHex } from '../common/bytes.js';
+
+export { toHex };
 
 export const VERSION = 1;
 export const TYPE = 'PnyxBrowserWallet';
@@ -29,7 +32,6 @@ export const IV_BYTES = 12;
 export const MIN_PASSPHRASE = 10;
 export const MAX_ENVELOPE = 16 * 1024 * 1024;
 const AAD_PREFIX = 'pnyx/wallet/v1\n';
-const HEX = /^(?:[0-9a-f]{2})*$/;
 
 /** The passphrase does not open this wallet (or the envelope was changed). */
 export class WrongPassphrase extends Error {
@@ -50,14 +52,9 @@ export class VaultError extends Error {
 const subtle = () => globalThis.crypto.subtle;
 const encoder = new TextEncoder();
 
-export function toHex(bytes) {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 export function fromHex(hex, what = 'a hex value') {
-  if (typeof hex !== 'string' || !HEX.test(hex)) throw new VaultError(`${what} must be lowercase hex`);
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  const out = hexToBytes(hex);
+  if (out === null) throw new VaultError(`${what} must be lowercase hex`);
   return out;
 }
 
