@@ -19,6 +19,7 @@ import {
   verdictView,
   walletLink,
 } from './request.js';
+import { el, showAlert } from '../common/dom.js';
 
 const POLL_MS = 1500;
 const SVG = 'http://www.w3.org/2000/svg';
@@ -31,10 +32,7 @@ function status(text) {
 }
 
 function alertBox(text) {
-  const box = $('verifier-alert');
-  box.textContent = text || '';
-  box.hidden = !text;
-  if (text) box.focus();
+  showAlert($('verifier-alert'), text);
 }
 
 function explain(e) {
@@ -42,17 +40,6 @@ function explain(e) {
   if (e instanceof FormError) return e.message;
   if (e instanceof TypeError && /fetch/i.test(e.message)) return 'The server could not be reached. Try again.';
   return `Something went wrong in the page: ${e?.message ?? e}`;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') node.textContent = v;
-    else if (k === 'className') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c);
-  return node;
 }
 
 function fillSelect(select, options) {

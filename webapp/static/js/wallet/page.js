@@ -24,6 +24,7 @@ import {
   WalletError,
   WrongPassphrase,
 } from './wallet.js';
+import { el, showAlert } from '../common/dom.js';
 
 const POLL_MS = 2500;
 const root = document.getElementById('wallet');
@@ -47,10 +48,7 @@ function status(text) {
 }
 
 function alertBox(text) {
-  const box = $('wallet-alert');
-  box.textContent = text || '';
-  box.hidden = !text;
-  if (text) box.focus();
+  showAlert($('wallet-alert'), text);
 }
 
 function explain(e) {
@@ -60,17 +58,6 @@ function explain(e) {
   if (e instanceof VaultError || e instanceof WalletError || e instanceof SealError) return e.message;
   if (e instanceof TypeError && /fetch/i.test(e.message)) return 'The server could not be reached. Try again.';
   return `Something went wrong in the page: ${e?.message ?? e}`;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === 'text') node.textContent = v;
-    else if (k === 'className') node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children) node.append(c);
-  return node;
 }
 
 function show(id, focus = true) {
