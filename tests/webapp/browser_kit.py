@@ -19,7 +19,6 @@ Screenshots go to tests/webapp/screenshots/ (ignored by git).
 
 from __future__ import annotations
 
-import base64
 import json
 import socket
 import subprocess
@@ -70,7 +69,6 @@ SERVE = (
 )
 READY_SECONDS = 60.0
 TIMEOUT_MS = 30_000
-HEX = set("0123456789abcdef")
 
 
 # ------------------------------------------------------------------ server
@@ -202,24 +200,6 @@ def open_tab(browser: Browser, base: str, name: str = "", *, allow: tuple[int, .
     page.on("console", on_console)
     page.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
     return tab
-
-
-def search(parts: list[bytes], values: list[str]) -> list[str]:
-    """The ``values`` found in ``parts``: as text (any case) or the hex of the text, and
-    for a hex value also as the raw bytes it encodes and their base64 (and base64url)."""
-    lowered = [p.lower() for p in parts]
-    hits = []
-    for value in values:
-        raw = value.encode("utf-8")
-        forms = {raw.lower(), raw.hex().encode()}
-        exact: list[bytes] = []
-        if len(value) >= 16 and len(value) % 2 == 0 and set(value.lower()) <= HEX:
-            b = bytes.fromhex(value)
-            forms.add(b.lower())
-            exact = [base64.b64encode(b).rstrip(b"="), base64.urlsafe_b64encode(b).rstrip(b"=")]
-        if any(f in p for f in forms for p in lowered) or any(e in p for e in exact for p in parts):
-            hits.append(value)
-    return hits
 
 
 # ---------------------------------------------------------------- election

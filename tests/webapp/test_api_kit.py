@@ -4,11 +4,9 @@ a search for leaked secrets), and the tests of the helpers themselves."""
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,11 +32,11 @@ from services.voting.ballot import MadeBallot
 from services.voting.casting import roll_ballot
 from services.voting.ceremony import Trustee, joint_key_body
 from services.voting.scenario import CONTESTS, ElectionBoard
+from tests.leaks import search, unpacked
 from webapp.app import create_app
 from webapp.cli_voting import DEMO_OFFICIAL, DemoOutcome, run_election_demo
 from webapp.keystore import KeyStore
 
-HEX = set("0123456789abcdef")
 ELECTION = "city-2026"
 ROLL_ELECTION = "roll-2026"
 
@@ -280,38 +278,6 @@ def vote_needles(
 
 
 # -------------------------------------------------------------- leak search
-
-
-def search(parts: list[bytes], what: list[str]) -> list[str]:
-    """The values of ``what`` found in ``parts``: as text (any case), as the hex of the
-    text, and for a hex value also as the raw bytes it encodes and their base64."""
-    lowered = [p.lower() for p in parts]
-    hits = []
-    for value in what:
-        raw = value.encode("utf-8")
-        forms = {raw.lower(), raw.hex().encode()}
-        if len(value) >= 16 and len(value) % 2 == 0 and all(c in HEX for c in value.lower()):
-            forms.add(bytes.fromhex(value).lower())
-        if any(f in p for f in forms for p in lowered):
-            hits.append(value)
-    return hits
-
-
-def unpacked(doc: Any) -> Iterator[bytes]:
-    """Every string of a JSON document, and what it decodes to when it is base64 (leaves)."""
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            yield str(k).encode("utf-8")
-            yield from unpacked(v)
-    elif isinstance(doc, list):
-        for v in doc:
-            yield from unpacked(v)
-    elif isinstance(doc, str):
-        yield doc.encode("utf-8")
-        try:
-            yield base64.b64decode(doc, validate=True)
-        except (binascii.Error, ValueError):
-            pass
 
 
 def response_parts(r: httpx.Response) -> list[bytes]:

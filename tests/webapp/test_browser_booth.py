@@ -47,6 +47,7 @@ from services.voting.ballot import (
 from services.voting.receipt import Receipt, check_receipt
 from services.voting.scenario import ElectionBoard
 from services.voting.verifier import verify_record
+from tests.leaks import search
 from tests.webapp.browser_kit import (
     ELECTION,
     Tab,
@@ -54,7 +55,6 @@ from tests.webapp.browser_kit import (
     close_and_tally,
     open_tab,
     rfc3339,
-    search,
     serve,
 )
 from webapp.cli_voting import VotingKeys

@@ -37,7 +37,8 @@ from services.health.keys import open_release
 from services.health.messages import GRANT_PREFIX, REVOKE_PREFIX, digest, verify
 from services.health.sealing import unwrap_key
 from services.health.views import RecordInfo, Release
-from tests.webapp.browser_kit import chromium, open_tab, search, serve
+from tests.leaks import search
+from tests.webapp.browser_kit import chromium, open_tab, serve
 from tests.webapp.portal_kit import DOCTOR, PLAIN, REASON, PortalBoard, portal_board
 
 API = "/api/v1/health"

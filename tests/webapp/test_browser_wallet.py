@@ -43,6 +43,7 @@ from playwright.sync_api import Browser, Page, expect
 from services.identity.issuance import latest_key
 from services.voting.receipt import Receipt, check_receipt
 from services.voting.verifier import verify_record
+from tests.leaks import search
 from tests.webapp.browser_kit import (
     ELECTION,
     CredentialElection,
@@ -51,7 +52,6 @@ from tests.webapp.browser_kit import (
     close_and_tally,
     open_credential_election,
     open_tab,
-    search,
     serve,
 )
 from tests.webapp.conftest import Cli

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, inspect, text
 from ledger.board import Board
 from ledger.store import Store
 from services.registry import default_registry
+from tests.leaks import raw_files, search
 from tests.webapp.conftest import Cli
 from webapp.cli_health import DEMO_BUNDLE, DEMO_FOLLOW_UP
 
@@ -118,29 +119,6 @@ def board_dump(url: str) -> list[bytes]:
         return leaves_
     finally:
         board.store.engine.dispose()
-
-
-def raw_files(paths: list[Path]) -> list[bytes]:
-    out = []
-    for p in paths:
-        if p.is_file():
-            out.append(p.read_bytes())
-        elif p.is_dir():
-            out += [f.read_bytes() for f in sorted(p.rglob("*")) if f.is_file()]
-    assert out
-    return out
-
-
-def search(parts: list[bytes], what: list[str]) -> list[str]:
-    """The values of ``what`` found in ``parts``: as text (any case) or as lowercase hex."""
-    lowered = [p.lower() for p in parts]
-    hits = []
-    for value in what:
-        raw = value.encode("utf-8")
-        forms = {raw.lower(), raw.hex().encode()}
-        if any(f in p for f in forms for p in lowered):
-            hits.append(value)
-    return hits
 
 
 def test_no_record_value_or_name_in_the_database(

@@ -21,13 +21,10 @@ attribute the manifest requires, nothing else.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
@@ -39,10 +36,9 @@ from ledger.store import Store
 from services.identity.board_data import BoardData
 from services.registry import default_registry
 from services.voting.ballot import MadeBallot, credential_pseudonym
+from tests.leaks import raw_files, search, unpacked
 from webapp.cli_voting import DEMO_ELECTION, DemoOutcome, run_election_demo
 from webapp.keystore import KeyStore
-
-HEX = set("0123456789abcdef")
 
 
 def sql_dump(url: str) -> list[bytes]:
@@ -63,49 +59,6 @@ def sql_dump(url: str) -> list[bytes]:
     finally:
         engine.dispose()
     return parts
-
-
-def raw_files(paths: list[Path]) -> list[bytes]:
-    out = []
-    for p in paths:
-        if p.is_file():
-            out.append(p.read_bytes())
-        elif p.is_dir():
-            out += [f.read_bytes() for f in sorted(p.rglob("*")) if f.is_file()]
-    assert out
-    return out
-
-
-def search(parts: list[bytes], what: list[str]) -> list[str]:
-    """The values of ``what`` found in ``parts``: as text (any case), as the hex of the
-    text, and for a hex value also as the raw bytes it encodes (a blob)."""
-    lowered = [p.lower() for p in parts]
-    hits = []
-    for value in what:
-        raw = value.encode("utf-8")
-        forms = {raw.lower(), raw.hex().encode()}
-        if len(value) >= 16 and len(value) % 2 == 0 and all(c in HEX for c in value.lower()):
-            forms.add(bytes.fromhex(value).lower())
-        if any(f in p for f in forms for p in lowered):
-            hits.append(value)
-    return hits
-
-
-def unpacked(doc: Any) -> Iterator[bytes]:
-    """Every string of a JSON document, and what it decodes to when it is base64 (leaves)."""
-    if isinstance(doc, dict):
-        for v in doc.values():
-            yield from unpacked(v)
-    elif isinstance(doc, list):
-        for v in doc:
-            yield from unpacked(v)
-    elif isinstance(doc, str):
-        yield doc.encode("utf-8")
-        try:
-            decoded = base64.b64decode(doc, validate=True)
-        except (binascii.Error, ValueError):
-            decoded = b""
-        yield decoded
 
 
 def _selections(made: MadeBallot) -> str:
