@@ -47,12 +47,13 @@ use `g1_msm` and `g1_mul`, whose multiplications are constant-time.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Sequence
 from typing import Final
 
 import pyblst
 
-from crypto.bbs.backend import G1, G2, ORDER, BBSError, CurveBackend
+from crypto.bbs.backend import G1, G2, ORDER, BBSError, CurveBackend, pippenger
 
 __all__ = ["BLST", "BlstBackend"]
 
@@ -183,6 +184,11 @@ class BlstBackend(CurveBackend):
         if rest:
             acc = acc + self.g1_msm([p for p, _ in rest], [k for _, k in rest])
         return acc
+
+    def g1_msm_vartime(self, points: Sequence[G1], scalars: Sequence[int]) -> G1:
+        if len(points) < 4:  # no bucket method pays off: tables or native multiplications
+            return self.g1_msm_public(points, scalars)
+        return pippenger(operator.add, operator.neg, _ID1, points, scalars)
 
     def g1_to_bytes(self, a: G1) -> bytes:
         return bytes(a.compress())

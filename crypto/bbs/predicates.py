@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from crypto.bbs.backend import G1, ORDER, BBSError, CurveBackend, get_backend
+from crypto.bbs.batch import deferred
 from crypto.bbs.blind import blind_generators_for
 from crypto.bbs.core import (
     RandomScalars,
@@ -65,11 +66,11 @@ from crypto.bbs.pseudonym import (
 from crypto.bbs.range import (
     PedersenGenerators,
     RangeProof,
-    check_ranges,
     padded_length,
     pedersen_generators,
     proof_size,
     prove_ranges,
+    range_equation,
     range_weights,
 )
 from crypto.bbs.suite import (
@@ -234,9 +235,7 @@ class Presentation:
             range_proof = RangeProof.from_bytes(take(proof_size(n)), n)
         if pos != len(data):
             raise BBSError("trailing bytes after the presentation")
-        return cls(
-            proof, length, committed, nym_length, pseudonym, tuple(predicates), range_proof
-        )
+        return cls(proof, length, committed, nym_length, pseudonym, tuple(predicates), range_proof)
 
 
 @dataclass(frozen=True)
@@ -526,18 +525,30 @@ def _verify(
     )
     if expected != c:
         return False
-    if pres.range_proof is not None and not check_ranges(
-        cs,
-        backend,
-        i2osp(c, OCTET_SCALAR_LENGTH),
-        [item[3] for item in ext_items],
-        [(p.lo, p.hi) for p in pres.predicates],
-        pres.range_proof,
-    ):
-        return False
-    return backend.pairing_check(
-        [(decoded.abar, w), (decoded.bbar, backend.g2_neg(backend.g2_generator()))]
-    )
+    # The last two equations need no hashing: inside a `Batch.collect` block they go
+    # to the batch (batch.py), which checks them with every other item's at once.
+    later = deferred(backend)
+    if pres.range_proof is not None:
+        equation = range_equation(
+            cs,
+            backend,
+            i2osp(c, OCTET_SCALAR_LENGTH),
+            [item[3] for item in ext_items],
+            [(p.lo, p.hi) for p in pres.predicates],
+            pres.range_proof,
+        )
+        if later is None:
+            bases, scalars, fixed = equation
+            if not backend.g1_is_identity(backend.g1_msm_public(bases, scalars, fixed=fixed)):
+                return False
+    if later is None:
+        return backend.pairing_check(
+            [(decoded.abar, w), (decoded.bbar, backend.g2_neg(backend.g2_generator()))]
+        )
+    if pres.range_proof is not None:
+        later.msms.append(equation)
+    later.pairings.append((decoded.abar, decoded.bbar, w))
+    return True
 
 
 def sign_attributes(

@@ -70,6 +70,7 @@ __all__ = [
     "pedersen_generators",
     "proof_size",
     "prove_ranges",
+    "range_equation",
     "range_weights",
     "vector_generators",
     "verify_ranges",
@@ -489,7 +490,25 @@ def check_ranges(
 ) -> bool:
     """`verify_ranges`, raising BBSError for a malformed proof or statement (a point
     that does not decode to the subgroup or is the identity, a wrong round count, a
-    zero challenge) and returning whether the verification equation holds:
+    zero challenge) and returning whether the verification equation of
+    `range_equation` holds (its MSM is the identity).
+    """
+    bases, scalars, fixed = range_equation(suite, backend, seed, commitments, ranges, proof)
+    return backend.g1_is_identity(backend.g1_msm_public(bases, scalars, fixed=fixed))
+
+
+def range_equation(
+    suite: Ciphersuite,
+    backend: CurveBackend,
+    seed: bytes,
+    commitments: Sequence[G1],
+    ranges: Sequence[tuple[int, int]],
+    proof: RangeProof,
+) -> tuple[list[G1], list[int], int]:
+    """The verification equation of `proof` as an MSM that must sum to the identity:
+    (bases, scalars, fixed), the first `fixed` bases being the long-lived
+    generators g, h, G_i, H_i. Raises BBSError for a malformed proof or statement.
+    A batch (batch.py) weighs it and adds it to others; `check_ranges` evaluates it:
 
         O = A + x·S − ξx·T1 − ξx²·T2 − Σ_v ξz^(2+v)·C_v + Σ_k (x_k²·L_k + x_k^−2·R_k)
             + Σ_i (−z − a·s_i)·G_i + Σ_i (z + y^−i·(ω_i − b·s_i⁻¹))·H_i
@@ -581,5 +600,4 @@ def check_ranges(
         *[xk * xk % ORDER for xk in xs],
         *[xk_inv * xk_inv % ORDER for xk_inv in x_invs],
     ]
-    total = backend.g1_msm_public(bases, scalars, fixed=2 + 2 * n)
-    return backend.g1_is_identity(total)
+    return bases, scalars, 2 + 2 * n

@@ -20,17 +20,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import itertools
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crypto.bbs.batch import Batch
 from crypto.contest import verify_contest
 from crypto.elgamal import Ciphertext
 from crypto.errors import InvalidEncoding, InvalidProof, ThresholdError
@@ -396,6 +398,10 @@ def _check_ballots(job: _BallotJob) -> list[_BallotResult]:
     key = Point.from_bytes(job.key)
     datas: dict[int, BoardData] = {}
     out = []
+    # The presentations' last equations (range MSM, pairing) are checked for the whole
+    # chunk at once (crypto/bbs/batch.py); those the batch names are verified again alone.
+    batch = Batch()
+    again: dict[Hashable, tuple[_BallotResult, Callable[[], str | None]]] = {}
     for position, _index, leaf, author_key, epoch in job.ballots:
         res = _BallotResult(position, True)
         out.append(res)
@@ -447,10 +453,21 @@ def _check_ballots(job: _BallotJob) -> list[_BallotResult]:
         res.ciphertexts = [ct.to_bytes() for contest in decoded for ct in contest.ciphertexts]
         if epoch not in datas:
             datas[epoch] = _SnapshotData(job.snapshots.get(epoch, {})).board_data()
-        problem = _eligibility_problem(manifest, datas[epoch], body["eligibility"], voter, h_b)
+        check = functools.partial(
+            _eligibility_problem, manifest, datas[epoch], body["eligibility"], voter, h_b
+        )
+        with batch.collect(position):
+            problem = check()
         if problem is not None:
+            batch.discard(position)
             res.valid = False
             res.problems.append(("V13", problem))
+        else:
+            again[position] = (res, check)
+    for tag in batch.failed():
+        failed, recheck = again[tag]
+        failed.valid = False
+        failed.problems.append(("V13", recheck() or "eligibility: the presentation fails"))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -13,6 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crypto.bbs.backend import ORDER
+from crypto.bbs.predicates import Presentation
 from ledger.entry import canonical
 from ledger.note import Signer
 from services.voting.record import export_record
@@ -325,6 +328,30 @@ def test_another_log_key(built: Built) -> None:
 def test_two_workers_give_the_same_report(built: Built) -> None:
     bad = edit(ee("ballots", 2), _ballot_proof)
     assert verify(built, bad, workers=2).to_json() == verify(built, bad, workers=1).to_json()
+
+
+def _range_answer(doc: dict[str, Any]) -> None:
+    """The eligibility range proof's last response changed: the BBS challenge does not
+    cover it, so only the range equation (deferred to the batch, crypto/bbs/batch.py)
+    fails."""
+    proof = doc["body"]["eligibility"]["presentation"]["verifiableCredential"][0]["proof"]
+    pres = Presentation.from_bytes(bytes.fromhex(proof["proofValue"][1:]))
+    rp = pres.range_proof
+    assert rp is not None
+    changed = dataclasses.replace(rp, b=(rp.b + 1) % ORDER)
+    proof["proofValue"] = "f" + dataclasses.replace(pres, range_proof=changed).to_bytes().hex()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_presentation_failing_only_in_the_batch(built: Built, workers: int) -> None:
+    """Among the other ballots of its chunk, the one presentation whose range proof
+    fails is named, with the refusal a verification without a batch gives."""
+    report = verify(built, edit(ee("ballots", 1), _range_answer), workers=workers)
+    assert report.status == "invalid"
+    findings = report.step("V13").findings
+    index = built.record["election_entries"]["ballots"][1]["index"]
+    assert len(findings) == 1 and f"(entry {index})" in findings[0].item, findings
+    assert "presentation refused (proof_invalid)" in findings[0].detail
 
 
 def test_not_a_record(built: Built) -> None:
