@@ -52,6 +52,7 @@ from typing import Any
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from crypto.bbs.batch import Batch, undeferred
 from ledger import authorities
 from ledger.checkpoint import Checkpoint, CheckpointError
 from ledger.cosignature import verify_cosignature
@@ -280,15 +281,43 @@ def _precheck_chunk(
 ) -> list[_Outcome | _Missing | None]:
     """A process-pool job: decode each leaf and run its kind's precheck on the shipped snapshot."""
     memo = _Memo.from_shipped(gets, scans)
-    out: list[_Outcome | _Missing | None] = []
+    items: list[tuple[Entry, str, Precheck] | None] = []
     for leaf in leaves:
         try:
             entry = Entry.from_leaf(leaf)
         except Rejected:
+            items.append(None)
+            continue
+        items.append((entry, *prechecks[entry.kind]))
+    return _run_batched(items, memo)
+
+
+def _run_batched(
+    items: Sequence[tuple[Entry, str, Precheck] | None], memo: _Memo
+) -> list[_Outcome | _Missing | None]:
+    """`_run_precheck` of each item (None: no outcome), their signature-free proof
+    equations checked as one batch (:class:`crypto.bbs.batch.Batch`): a precheck
+    that passed is kept only if the batch does not name it; one it names is run
+    again alone, which gives the outcome a run without a batch gives.
+    """
+    batch = Batch()
+    out: list[_Outcome | _Missing | None] = []
+    for i, item in enumerate(items):
+        if item is None:
             out.append(None)
             continue
-        domain, precheck = prechecks[entry.kind]
-        out.append(_run_precheck(precheck, domain, entry, memo))
+        entry, domain, precheck = item
+        with batch.collect(i):
+            res = _run_precheck(precheck, domain, entry, memo)
+        if not isinstance(res, tuple) or res[1] is not None:
+            batch.discard(i)  # a refusal, a miss, no outcome: nothing rests on the batch
+        out.append(res)
+    for tag in batch.failed():
+        assert isinstance(tag, int)
+        item = items[tag]
+        assert item is not None
+        entry, domain, precheck = item
+        out[tag] = _run_precheck(precheck, domain, entry, memo)
     return out
 
 
@@ -516,8 +545,14 @@ class Admission:
                 todo.append((i, e, *found))
         pool = self._process_pool() if len(todo) >= POOL_MIN else None
         if pool is None:
-            for i, e, domain, precheck in todo:
+            if len(todo) == 1:  # alone: no batch to share the equations with
+                i, e, domain, precheck = todo[0]
                 tokens[i] = self._precheck_here(e, domain, precheck, memo)
+                return tokens
+            self.counts["here"] += len(todo)
+            outs = _run_batched([(e, domain, precheck) for _, e, domain, precheck in todo], memo)
+            for (i, e, _, precheck), out in zip(todo, outs, strict=True):
+                tokens[i] = self._token(e, precheck, out) if isinstance(out, tuple) else None
             return tokens
         probed: set[str] = set()
         rest = []
@@ -778,7 +813,10 @@ class Board:
         """
         verdicts = self.admission.verdicts(len(leaves))
         try:
-            return self._append_many(leaves, verdicts, then)
+            # a caller's batch (crypto/bbs/batch.py) never reaches admission: what the
+            # board writes is verified in full here, never left to a later check
+            with undeferred():
+                return self._append_many(leaves, verdicts, then)
         finally:
             verdicts.cancel()
 

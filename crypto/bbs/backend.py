@@ -68,6 +68,7 @@ __all__ = [
     "backend_by_name",
     "get_backend",
     "pippenger",
+    "pippenger_cost",
     "pippenger_window",
 ]
 
@@ -260,15 +261,15 @@ def get_backend() -> CurveBackend:
         return backend_by_name("py_ecc")
 
 
+def pippenger_cost(count: int, bits: int, c: int) -> int:
+    """Additions of `pippenger` with window c for `count` scalars of at most `bits`
+    bits: ⌈(bits + 1)/c⌉ windows × (count + 2^c), and the doublings between them."""
+    return -(-(bits + 1) // c) * (count + (1 << c)) + bits
+
+
 def pippenger_window(count: int, bits: int) -> int:
-    """The window c minimising the additions of `pippenger` for `count` scalars of
-    at most `bits` bits: ⌈(bits + 1)/c⌉ windows × (count + 2^c) additions."""
-    best, best_cost = 1, None
-    for c in range(1, 17):
-        cost = -(-(bits + 1) // c) * (count + (1 << c))
-        if best_cost is None or cost < best_cost:
-            best, best_cost = c, cost
-    return best
+    """The window c minimising `pippenger_cost`."""
+    return min(range(1, 17), key=lambda c: pippenger_cost(count, bits, c))
 
 
 def pippenger(

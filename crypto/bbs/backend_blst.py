@@ -53,7 +53,16 @@ from typing import Final
 
 import pyblst
 
-from crypto.bbs.backend import G1, G2, ORDER, BBSError, CurveBackend, pippenger
+from crypto.bbs.backend import (
+    G1,
+    G2,
+    ORDER,
+    BBSError,
+    CurveBackend,
+    pippenger,
+    pippenger_cost,
+    pippenger_window,
+)
 
 __all__ = ["BLST", "BlstBackend"]
 
@@ -186,7 +195,10 @@ class BlstBackend(CurveBackend):
         return acc
 
     def g1_msm_vartime(self, points: Sequence[G1], scalars: Sequence[int]) -> G1:
-        if len(points) < 4:  # no bucket method pays off: tables or native multiplications
+        # the bucket method only when it beats native multiplications (few points do not)
+        n = len(points)
+        bits = max((k % ORDER).bit_length() for k in scalars) if n else 0
+        if n < 2 or pippenger_cost(n, bits, pippenger_window(n, bits)) >= _MUL_IN_ADDS * n:
             return self.g1_msm_public(points, scalars)
         return pippenger(operator.add, operator.neg, _ID1, points, scalars)
 

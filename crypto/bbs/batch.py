@@ -45,7 +45,7 @@ from typing import Final
 
 from crypto.bbs.backend import G1, G2, ORDER, CurveBackend, get_backend
 
-__all__ = ["WEIGHT_BITS", "Batch", "Deferred", "deferred"]
+__all__ = ["WEIGHT_BITS", "Batch", "Deferred", "deferred", "undeferred"]
 
 #: Bits of each random weight: a failing equation passes the product with
 #: probability at most 2^−WEIGHT_BITS.
@@ -82,6 +82,16 @@ def deferred(backend: CurveBackend) -> Deferred | None:
     batch uses another backend."""
     d = _CURRENT.get()
     return d if d is not None and d.backend is backend else None
+
+
+@contextlib.contextmanager
+def undeferred() -> Iterator[None]:
+    """Verifications in this block verify everything now, even inside a `collect`."""
+    token = _CURRENT.set(None)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 def _weight(randbits: Callable[[int], int]) -> int:

@@ -10,6 +10,8 @@ pool is admitted or refused exactly as sequential admission would.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ledger.board as board_module
+from crypto.bbs.backend import ORDER
+from crypto.bbs.batch import Batch
+from crypto.bbs.predicates import Presentation
 from ledger.board import Board
 from ledger.entry import Entry
 from ledger.store import Store
@@ -62,6 +67,20 @@ def flip(hex_text: str, byte: int) -> str:
     raw = bytearray(bytes.fromhex(hex_text))
     raw[byte] ^= 1
     return raw.hex()
+
+
+def range_changed(body: dict[str, Any]) -> dict[str, Any]:
+    """The ballot with its presentation's range proof answer ``b`` changed: decoding,
+    the BBS challenge and the pseudonym still pass; only the range equation, the one a
+    batch defers (crypto/bbs/batch.py), fails."""
+    body = copy.deepcopy(body)
+    proof = body["eligibility"]["presentation"]["verifiableCredential"][0]["proof"]
+    pres = Presentation.from_bytes(bytes.fromhex(proof["proofValue"][1:]))
+    rp = pres.range_proof
+    assert rp is not None
+    changed = dataclasses.replace(pres, range_proof=dataclasses.replace(rp, b=(rp.b + 1) % ORDER))
+    proof["proofValue"] = "f" + changed.to_bytes().hex()
+    return body
 
 
 @pytest.fixture
@@ -213,6 +232,53 @@ def test_a_batch_of_roll_ballots_is_prechecked_in_the_pool(
     assert eb.board.verify() == []
 
 
+def test_a_short_batch_is_verified_as_one_and_names_its_bad_ballot(
+    db_url: str, boards: list[ElectionBoard], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the pool's size the prechecks run here, their last equations as one batch:
+    one failing range proof refuses the batch naming it, as sequential admission would;
+    without it the batch is admitted."""
+    eb = opened(db_url, contests=MAYOR)
+    boards.append(eb)
+    voters = [eb.credential() for _ in range(4)]
+    bodies = [eb.ballot(v, CHOICE)[1] for v in voters]
+    mixed = [*bodies[:2], range_changed(bodies[2]), bodies[3]]
+    failed: list[set[Any]] = []
+    real_failed = Batch.failed
+
+    def spy(self: Batch) -> set[Any]:
+        failed.append(real_failed(self))
+        return failed[-1]
+
+    monkeypatch.setattr(Batch, "failed", spy)
+    leaves = [eb.ballot_box.entry(d.BALLOT, b, VOTING) for b in mixed]
+    before = snapshot(eb.board)
+    with pytest.raises(NotEligible) as e:
+        eb.ballot_box.cast_many(mixed, VOTING)
+    assert e.value.detail.startswith("entry 2 of the batch: ") and e.value.reason == "proof_invalid"
+    assert snapshot(eb.board) == before
+    assert failed == [{2}]  # one batch of four, which named the third
+    # alone, the same entry is refused the same way
+    unchanged_after(eb, leaves[2], NotEligible, "does not verify")
+    assert len(eb.ballot_box.cast_many(bodies, VOTING)) == 4
+    assert eb.board.admission.counts["here"] >= 8
+    assert eb.board.verify() == []
+
+
+def test_a_callers_batch_never_defers_the_boards_checks(
+    db_url: str, boards: list[ElectionBoard]
+) -> None:
+    """Appending inside a caller's ``Batch.collect`` still verifies everything in full."""
+    eb = opened(db_url, contests=MAYOR)
+    boards.append(eb)
+    body = range_changed(eb.ballot(eb.credential(), CHOICE)[1])
+    leaf = eb.ballot_box.entry(d.BALLOT, body, VOTING)
+    batch = Batch()
+    with batch.collect("caller"):
+        unchanged_after(eb, leaf, NotEligible, "does not verify")
+    assert batch.failed() == set()
+
+
 class Mix:
     """A revocable credential election and ready-made entries to mix into batches."""
 
@@ -238,6 +304,9 @@ class Mix:
         broken = {**ballot8, "contests": [flip(contest, len(contest) // 2 - 32)]}
         self.items["changed proof"] = box.entry(
             d.BALLOT, ballot_body(broken, made[8][1]["eligibility"]), VOTING
+        )
+        self.items["range answer changed"] = box.entry(
+            d.BALLOT, range_changed(eb.ballot(voters[2], CHOICE)[1]), VOTING
         )
         self.items["revoked voter"] = box.entry(d.BALLOT, eb.ballot(voters[3], CHOICE)[1], VOTING)
         self.items["revoke voter 1"] = revocation(eb, 9, 1)
