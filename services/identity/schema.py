@@ -25,6 +25,7 @@ range predicate on a hidden value (``birthDate ≤ today − 18 years``).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -221,8 +222,8 @@ class Schema:
             "max_validity_days": self.max_validity_days,
         }
 
-    @property
-    def digest(self) -> str:
+    @functools.cached_property
+    def digest(self) -> str:  # computed once: a verification needs it twice
         """``SHA-256("pnyx/schema/v1\\n" || JCS({"issuer", ...body}))``, lowercase hex."""
         doc = {"issuer": self.issuer, **self.to_body()}
         return hashlib.sha256(DIGEST_PREFIX + rfc8785.dumps(doc)).hexdigest()
