@@ -118,8 +118,11 @@ def _fixed_base_table(encoded: bytes) -> tuple[tuple[G1, ...], ...]:
 
 #: Tables by the identity of the point object they were asked for (with the object
 #: itself, so that its id cannot be reused while the entry lives): the generators are
-#: long-lived objects, and this spares their compression (≈ 3 µs) at every use.
+#: long-lived objects, and this spares their compression (≈ 3 µs) at every use. At
+#: most as many entries as the table cache, so that it keeps at most that many more
+#: tables alive.
 _BY_OBJECT: dict[int, tuple[G1, tuple[tuple[G1, ...], ...]]] = {}
+_BY_OBJECT_MAX: Final = 256
 
 
 def _table_of(p: G1) -> tuple[tuple[G1, ...], ...]:
@@ -127,7 +130,7 @@ def _table_of(p: G1) -> tuple[tuple[G1, ...], ...]:
     if hit is not None and hit[0] is p:
         return hit[1]
     rows = _fixed_base_table(bytes(p.compress()))
-    if len(_BY_OBJECT) >= 1024:
+    if len(_BY_OBJECT) >= _BY_OBJECT_MAX:
         _BY_OBJECT.clear()
     _BY_OBJECT[id(p)] = (p, rows)
     return rows
