@@ -60,13 +60,7 @@ class Clock:
 
 
 def make_app(db_url: str, keys: KeyStore | None) -> FastAPI:
-    app = create_app(db_url, keys)
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if f"{API}/records" not in paths:  # the application does not include us yet
-        from webapp.api.health import router
-
-        app.include_router(router)
-    return app
+    return create_app(db_url, keys)
 
 
 @pytest.fixture

@@ -68,13 +68,7 @@ class Clock:
 
 
 def make_app(db_url: str, keys: Path) -> FastAPI:
-    app = create_app(db_url, KeyStore(keys))
-    paths = {getattr(r, "path", "") for r in app.routes}
-    if f"{API}/issuers" not in paths:  # the application does not include us yet
-        from webapp.api.identity import router
-
-        app.include_router(router)
-    return app
+    return create_app(db_url, KeyStore(keys))
 
 
 @pytest.fixture

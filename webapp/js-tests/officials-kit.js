@@ -4,38 +4,15 @@
  *
  * `pytest tests/webapp/test_js_officials.py` writes it and names it in the
  * environment variable PNYX_OFFICIALS_FIXTURE; run directly (`node --test`), the
- * tests make it themselves with the project's Python (PNYX_PYTHON, default
- * ../.venv/bin/python).
+ * tests make it themselves (python-fixture.js).
  */
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadPythonFixture } from './python-fixture.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { copy } from './python-fixture.js';
 
 export function loadFixture() {
-  const given = process.env.PNYX_OFFICIALS_FIXTURE;
-  if (given) return JSON.parse(readFileSync(given, 'utf8'));
-  const python = process.env.PNYX_PYTHON ?? join(REPO, '.venv', 'bin', 'python');
-  const dir = mkdtempSync(join(tmpdir(), 'pnyx-officials-'));
-  try {
-    const path = join(dir, 'officials.json');
-    execFileSync(python, ['-W', 'ignore', '-m', 'tests.webapp.test_js_officials', path], {
-      cwd: REPO,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** A deep copy of a JSON value. */
-export function copy(value) {
-  return JSON.parse(JSON.stringify(value));
+  return loadPythonFixture('PNYX_OFFICIALS_FIXTURE', 'tests.webapp.test_js_officials', 'officials');
 }
 
 /** Bytes → lowercase hex. */
