@@ -75,6 +75,8 @@ STATUS: dict[str, int] = {
     # 409: conflicts with the board's state (replay, phase, configuration)
     "duplicate_entry": 409,
     "wrong_phase": 409,
+    "election_exists": 409,
+    "window_passed": 409,
     "already_voted": 409,
     "ballot_replayed": 409,
     "ballot_challenged": 409,

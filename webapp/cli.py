@@ -98,15 +98,41 @@ class CliError(Exception):
     """One clear line for the user, exit 1."""
 
 
+# Commands that may create the board database; every other command needs one that exists.
+CREATES_DB = frozenset({"init", "demo"})
+
+
+def sqlite_file(db: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL (None for other URLs and in-memory databases)."""
+    if not db.startswith("sqlite:"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    try:
+        name = make_url(db).database
+    except Exception as e:  # sqlalchemy raises ArgumentError and ValueError alike
+        raise CliError(f"bad --db URL {db!r}: {e}") from None
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
+
+
 @dataclass
 class Ctx:
     db: str
     keys: KeyStore
+    may_create: bool = False
     _board: Board | None = None
 
     @property
     def board(self) -> Board:
         if self._board is None:
+            path = sqlite_file(self.db)
+            if path is not None and not self.may_create and not path.exists():
+                raise CliError(
+                    f"no board database at {path}; create one with `pnyx init` "
+                    "or pass the right --db (env PNYX_DB)"
+                )
             self._board = Board(Store(self.db), default_registry())
         return self._board
 
@@ -125,7 +151,7 @@ def _main(
         DEFAULT_KEYS
     ),
 ) -> None:
-    ctx.obj = Ctx(db, KeyStore(keys))
+    ctx.obj = Ctx(db, KeyStore(keys), may_create=ctx.invoked_subcommand in CREATES_DB)
 
 
 def _emit(obj: Any) -> None:
@@ -470,15 +496,30 @@ def board_witnesses(
 
 
 @witness_app.command("init")
-def witness_init(ctx: typer.Context, name: str) -> None:
-    """Create a witness key; prints its verifier key (to register with `board witnesses`)."""
+def witness_init(
+    ctx: typer.Context,
+    name: str,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Where to write the verifier key (default: NAME.vkey)."),
+    ] = None,
+) -> None:
+    """Create a witness key; writes its verifier key to NAME.vkey and prints it.
+
+    The vkey is public: register it with `pnyx board witnesses "$(cat NAME.vkey)"`.
+    """
     c = _ctx(ctx)
     try:
         CosignatureSigner.generate(name)
     except (NoteError, ValueError) as e:
         raise CliError(f"bad witness name {name!r}: {e}") from None
+    target = out if out is not None else Path(f"{name}.vkey")
+    if target.exists():
+        raise CliError(f"{target} exists; remove it or choose another --out")
     signer = c.keys.create_witness(name)
-    sys.stdout.write(signer.verifier().vkey() + "\n")
+    vkey = signer.verifier().vkey()
+    target.write_text(vkey + "\n")
+    sys.stdout.write(vkey + "\n")
 
 
 @witness_app.command("cosign")
@@ -552,7 +593,7 @@ def witness_cosign(
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port (1-65535).")] = 8000,
     workers: Annotated[
         int,
         typer.Option(

@@ -74,6 +74,7 @@ from services.voting.errors import (
     BallotChallenged,
     BallotReplayed,
     CeremonyRejection,
+    ElectionExists,
     InvalidBallot,
     MalformedVotingEntry,
     NotEligible,
@@ -83,6 +84,7 @@ from services.voting.errors import (
     ResultMismatch,
     TallyMismatch,
     UnknownElection,
+    WindowPassed,
     WrongPhase,
 )
 from services.voting.manifest import (
@@ -221,7 +223,12 @@ def _board_data(view: View) -> BoardData:
 def check_election(entry: Entry, view: View) -> None:
     m = Manifest.from_json(entry.body)
     if view.get(f"election/{m.id}") is not None:
-        raise UnknownElection(f"an election {m.id!r} exists on this board already")
+        raise ElectionExists(f"an election {m.id!r} exists on this board already")
+    if m.closes <= entry.time:
+        raise WindowPassed(
+            f"the manifest's voting window closed at {m.closes}, before this entry ({entry.time});"
+            " choose a closing time in the future"
+        )
     for t in m.trustees:
         a = authorities.authority(view, t.key_id)
         if a is None or TRUSTEE_ROLE not in a.roles:

@@ -22,9 +22,21 @@ class MalformedVotingEntry(VotingRejection):
 
 
 class UnknownElection(VotingRejection):
-    """No election with this id on the board (or a second manifest with a taken id)."""
+    """No election with this id on the board."""
 
     code = "unknown_election"
+
+
+class ElectionExists(VotingRejection):
+    """A manifest whose election id is taken on this board already."""
+
+    code = "election_exists"
+
+
+class WindowPassed(VotingRejection):
+    """A manifest whose voting window has closed already by the entry's time."""
+
+    code = "window_passed"
 
 
 class WrongPhase(VotingRejection):

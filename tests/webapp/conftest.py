@@ -81,7 +81,10 @@ def assert_one_error_line(err: str) -> None:
 
 
 @pytest.fixture
-def cli(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+def cli(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    monkeypatch.chdir(tmp_path)  # files the CLI writes by default (NAME.vkey, ...) land there
     return Cli(db_url, tmp_path / "keys", capsys)
 
 

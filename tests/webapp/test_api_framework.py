@@ -70,6 +70,8 @@ EXPECTED = {
     "unknown_record": 404,
     "duplicate_entry": 409,
     "wrong_phase": 409,
+    "election_exists": 409,
+    "window_passed": 409,
     "already_voted": 409,
     "ballot_replayed": 409,
     "ballot_challenged": 409,

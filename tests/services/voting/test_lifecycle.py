@@ -20,10 +20,12 @@ from services.voting.ballot import ballot_body, make_ballot, roll_eligibility, r
 from services.voting.ceremony import Trustee, joint_key_body
 from services.voting.errors import (
     CeremonyRejection,
+    ElectionExists,
     MalformedVotingEntry,
     NotEligible,
     NotTheTrustee,
     UnknownElection,
+    WindowPassed,
     WrongPhase,
 )
 from services.voting.manifest import Manifest
@@ -208,7 +210,7 @@ def test_out_of_phase_and_unknown_election(db_url: str) -> None:
     eb = ElectionBoard(db_url)
     eb.create()
     again = eb.entry(eb.official, d.ELECTION, eb.manifest(), "2026-04-21T00:00:00Z")
-    unchanged_after(eb, again, UnknownElection, "exists")
+    unchanged_after(eb, again, ElectionExists, "exists")
     unchanged_after(
         eb, eb.entry(eb.official, d.OPEN, {"election": eb.election}), WrongPhase, "keyed"
     )
@@ -232,6 +234,13 @@ def test_out_of_phase_and_unknown_election(db_url: str) -> None:
         eb.official, d.TALLY, {"election": eb.election, "ballots": 0, "tally": []}, AFTER
     )
     unchanged_after(eb, leaf, DomainRejection, "no counted ballot")
+
+
+def test_manifest_whose_window_has_passed_is_refused_and_burns_no_id(db_url: str) -> None:
+    eb = ElectionBoard(db_url)
+    late = eb.entry(eb.official, d.ELECTION, eb.manifest(), "2026-05-01T19:00:00Z")
+    unchanged_after(eb, late, WindowPassed, "closed at 2026-05-01T19:00:00Z")
+    eb.create()  # the same id, in time, is accepted: nothing was burnt
 
 
 def test_manifest_validation(tmp_path: Path) -> None:
