@@ -42,7 +42,7 @@ from webapp.keystore import KeyStore
 WEBAPP = Path(__file__).resolve().parent
 STATIC = WEBAPP / "static"
 NODE_MODULES = WEBAPP / "node_modules"
-VENDOR_PACKAGES = ("@noble", "canonicalize", "qrcode-generator")
+VENDOR_PACKAGES = ("@noble", "canonicalize", "qrcode-generator", "swagger-ui-dist")
 """The npm package folders served under ``/vendor`` (nothing else of node_modules is)."""
 OPTIONAL_ROUTERS = ("webapp.api.identity", "webapp.api.health")
 """Routers of other domains, included when their module exists (each exports ``router``)."""
@@ -232,6 +232,22 @@ def _install_errors(app: FastAPI) -> None:
         return error(e.status_code, code, str(e.detail), e.headers)
 
 
+def _install_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the npm package ``swagger-ui-dist`` under ``/vendor``, no CDN."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+
+    @app.get("/docs", include_in_schema=False)
+    def _docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="Pnyx API",
+            swagger_js_url="/vendor/swagger-ui-dist/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger-ui-dist/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger-ui-dist/favicon-32x32.png",
+        )
+
+
 def _mount_static(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     for package in VENDOR_PACKAGES:
@@ -264,7 +280,10 @@ def create_app(
         title="Pnyx",
         version="1.0.0",
         description="The Pnyx bulletin board, notices and elections (docs/api.md).",
+        docs_url=None,  # served below from our own copy of Swagger UI: /docs works offline
+        redoc_url=None,
     )
+    _install_docs(app)
     app.state.board = Board(Store(db_url), default_registry())
     app.state.server = Server.from_keys(keys, ballot_box)
     _install_errors(app)

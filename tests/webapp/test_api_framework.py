@@ -8,6 +8,7 @@ import asyncio
 import importlib
 import importlib.util
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -291,8 +292,16 @@ def test_openapi_documents_every_api_route(client: TestClient) -> None:
             assert error["application/json"]["schema"]["required"] == ["error", "detail"]
         if method == "post":
             assert "application/json" in op["requestBody"]["content"], path
-    assert client.get("/docs").status_code == 200
-    assert "text/html" in client.get("/docs").headers["content-type"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "text/html" in docs.headers["content-type"]
+    # offline: every script and style of the page is served by us, none from a CDN
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets and all(a.startswith("/") for a in assets), assets
+    assert "//" not in " ".join(assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert "/openapi.json" in docs.text
 
 
 def test_optional_router_and_its_body_limit(
