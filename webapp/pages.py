@@ -984,6 +984,16 @@ def install(app: FastAPI) -> None:
 
         return guarded(request, make)
 
+    @app.get("/elections", response_class=HTMLResponse, include_in_schema=False)
+    def elections_page(request: Request) -> HTMLResponse:
+        board = _board(request)
+
+        def make() -> HTMLResponse:
+            rows = st.cached(("elections", board.size()), lambda: elections_view(board))
+            return render_page(request, "elections.html", nav="elections", elections=rows)
+
+        return guarded(request, make)
+
     @app.get("/elections/{election}", response_class=HTMLResponse, include_in_schema=False)
     def election_page(request: Request, election: str) -> HTMLResponse:
         board = _board(request)

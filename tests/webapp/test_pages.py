@@ -178,6 +178,7 @@ def all_pages(client: TestClient, site: Site) -> dict[str, str]:
         "/board?after=3",
         f"/elections/{ELECTION}",
         f"/elections/{EVIL}",
+        "/elections",
         "/receipt",
         *(f"/board/entries/{i}" for i in range(size)),
     ]
@@ -605,3 +606,74 @@ def test_home_follows_new_cosignatures_of_the_same_checkpoint(tmp_path: Path) ->
     html = get(client, "/")
     assert eb.board.size() == size
     assert "cosigned by 1 of 2 (quorum 1)" in html and "2027-01-15T08:00:00Z" in html
+
+
+# ------------------------------------------------------------- first hour
+
+
+NAV_PAGES = {
+    "/": "home",
+    "/board": "board",
+    "/elections": "elections",
+    "/receipt": "receipt",
+    "/wallet": "wallet",
+    "/verifier": "verifier",
+    "/portal": "portal",
+    "/officials": "officials",
+    "/docs": "docs",
+}
+
+
+def _nav(html: str) -> list[tuple[str, bool]]:
+    nav = html[html.index('<nav class="site-nav"') : html.index("</nav>")]
+    return [
+        (href, "aria-current" in rest)
+        for href, rest in re.findall(r'<li><a href="([^"]+)"([^>]*)>', nav)
+    ]
+
+
+def test_the_navigation_reaches_every_page_and_marks_the_current_one(client: TestClient) -> None:
+    links = [href for href, _ in _nav(get(client, "/"))]
+    assert set(NAV_PAGES) <= set(links), links
+    for path, _ in NAV_PAGES.items():
+        r = client.get(path, headers=HTML)
+        assert r.status_code == 200, (path, r.status_code)
+        if path == "/docs":
+            continue  # Swagger UI's own page
+        current = [href for href, on in _nav(r.text) if on]
+        assert current == [path], (path, current)
+
+
+def test_the_elections_page_lists_every_election(client: TestClient, site: Site) -> None:
+    html = get(client, "/elections")
+    assert f'href="/elections/{ELECTION}"' in html
+    assert f'href="/elections/{EVIL}"' in html
+
+
+def test_the_home_page_says_what_each_role_can_do(client: TestClient) -> None:
+    html = get(client, "/")
+    section = html[html.index('id="roles-h"') :]
+    section = section[: section.index("</section>")]
+    for role, page in [
+        ("Voter", "/elections"),
+        ("Holder", "/wallet"),
+        ("Verifier", "/verifier"),
+        ("Patient", "/portal"),
+        ("Election official", "/officials"),
+        ("Auditor", "/board"),
+    ]:
+        line = section[section.index(f"<strong>{role}</strong>") :]
+        line = line[: line.index("</li>")]
+        assert f'href="{page}"' in line, role
+
+
+def test_an_unfinished_election_says_final_checks_after_the_tally(
+    client: TestClient, site: Site
+) -> None:
+    pages.state_of(client.app).verify_wait = 120.0  # type: ignore[arg-type]
+    html = get(client, f"/elections/{EVIL}")  # still in its key ceremony
+    verification = html[html.index('id="v-h"') :]
+    assert "the final checks run after the tally" in verification
+    assert "not complete" not in verification
+    assert "notice-warn" not in verification and "check-incomplete" not in verification
+    assert "after the tally" in verification and "check-pending" in verification

@@ -35,7 +35,7 @@ def test_the_portal_with_the_server_as_gateway(tmp_path: Path) -> None:
         assert 'data-max-skew="300"' in html
         assert '<script type="module" src="/static/js/portal/portal.js"></script>' in html
         assert 'id="key-file"' in html and 'id="no-gateway"' not in html
-        assert '<a href="/portal" aria-current="page">My health records</a>' in html
+        assert '<a href="/portal" aria-current="page">Health records</a>' in html
         assert '"@noble/ciphers/": "/vendor/@noble/ciphers/"' in html
         csp = r.headers["content-security-policy"]
         assert "script-src 'self' 'sha256-" in csp and "style-src 'self';" in csp
