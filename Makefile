@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEMO   ?= demo-data
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PNYX   := $(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys
 
-.PHONY: install system-deps run demo serve test lint typecheck bench clean
+.PHONY: install system-deps run demo serve test check lint typecheck bench clean clean-demo
 
 install: $(STAMP) system-deps webapp/node_modules/.installed
 
@@ -25,12 +28,31 @@ $(STAMP): pyproject.toml
 system-deps:
 	@bash scripts/system-deps.sh
 
-run: install
+# `make run`: the demo data once (kept between runs), then the web app on HOST:PORT.
+run: install demo serve
+
+# The demo board in $(DEMO)/, built once; an existing one is kept with all you made there.
+demo: install $(DEMO)/.built
+
+$(DEMO)/.built:
+	@if [ -e $(DEMO) ]; then \
+	  echo "$(DEMO)/ exists but its demo did not finish; 'make clean-demo' deletes it (it asks)"; \
+	  exit 1; fi
+	$(PNYX) demo
+	$(PNYX) demo election --voters 50 --trustees 4 --threshold 2 --out $(DEMO)/election-record.json
+	touch $@
+
+# Restart the web app on the existing demo data (no rebuild): make serve PORT=8080
+serve: install
+	@test -f $(DEMO)/pnyx.db || { echo "no demo data in $(DEMO)/: run 'make demo' first"; exit 1; }
+	$(PNYX) serve --host $(HOST) --port $(PORT)
+
+# Deletes the demo data, after asking (CONFIRM=yes skips the question).
+clean-demo:
+	@if [ "$(CONFIRM)" != yes ]; then \
+	  printf 'delete $(DEMO)/ and everything in it? [y/N] '; read answer; \
+	  [ "$$answer" = y ] || [ "$$answer" = yes ] || { echo kept; exit 1; }; fi
 	rm -rf $(DEMO)
-	$(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys demo
-	$(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys demo election \
-		--voters 50 --trustees 4 --threshold 2 --out $(DEMO)/election-record.json
-	$(BIN)/pnyx --db sqlite:///$(DEMO)/pnyx.db --keys $(DEMO)/keys serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check crypto ledger services webapp tests benchmarks
@@ -41,6 +63,11 @@ typecheck: install
 test: install lint typecheck
 	$(BIN)/python -m pytest -q -n 2
 
+# The fast lane for the inner loop: lint, types and the tests that need no
+# PostgreSQL, no browser and no long run (a few minutes on two cores).
+check: install lint typecheck
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not postgres and not browser"
+
 bench: install
 	$(BIN)/python benchmarks/board.py
 	$(BIN)/python benchmarks/ballot_crypto.py
@@ -50,5 +77,6 @@ bench: install
 	$(BIN)/python benchmarks/voting.py
 	$(BIN)/python benchmarks/load.py
 
+# The installed tools and caches; the demo data stays (see clean-demo).
 clean:
-	rm -rf $(VENV) $(DEMO) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

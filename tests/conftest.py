@@ -63,3 +63,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield server.url(name)
     finally:
         server.drop_database(name)  # WITH (FORCE): engines the test left open are cut off
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks the headless-Chromium tests ``browser`` (``make check`` leaves them out)."""
+    for item in items:
+        if item.path.name.startswith("test_browser_"):
+            item.add_marker(pytest.mark.browser)
