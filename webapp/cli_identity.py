@@ -539,6 +539,7 @@ def wallet_present(
 
 @verify_app.command("request")
 def verify_request(
+    ctx: typer.Context,
     issuer: Annotated[str, typer.Option(help="The issuer's name.")],
     schema: Annotated[str, typer.Option(help="The schema's id.")],
     disclose: Annotated[
@@ -554,9 +555,14 @@ def verify_request(
     on: Annotated[
         str | None, typer.Option("--date", help="The day of the check (default: today).")
     ] = None,
+    entries: Annotated[
+        Path | None,
+        typer.Option(help="Exported board entries (`pnyx board entries --json`) instead of --db."),
+    ] = None,
     out_: OutOpt = None,
 ) -> None:
-    """A presentation request with a fresh nonce."""
+    """A presentation request with a fresh nonce, checked against the issuer's schema on the
+    board (attribute names, predicate types and values such as dates)."""
     preds = []
     for p in predicate or []:
         op = "<=" if "<=" in p else ">=" if ">=" in p else None
@@ -569,6 +575,10 @@ def verify_request(
     except ValueError:
         raise IdentityError(f"--date {on!r} is not YYYY-MM-DD") from None
     req = PresentationRequest.new(issuer, schema, disclose or [], preds, day, pseudonym)
+    found = _board_data(cli_context(ctx), entries).schema(issuer, schema)
+    if found is None:
+        raise IdentityError(f"no schema {issuer}/{schema} on this board (see `pnyx board entries`)")
+    req.check_against(found)
     write_doc(req.to_json(), out_)
 
 

@@ -157,12 +157,23 @@ def test_bad_commands_leave_the_board_unchanged(cli: Cli) -> None:
         ("credential", "request", "--issuer", "county", "--schema", "eid"),
         ("credential", "request", "--issuer", "cityhall", "--schema", "nope"),
         ("verify", "request", "--issuer", "cityhall", "--schema", "eid", "--predicate", "x"),
+        # an impossible date, an unknown attribute, a predicate on a string, an unknown schema
+        ("verify", "request", "--issuer", "cityhall", "--schema", "eid",
+         "--predicate", "birthDate<=2008-02-30", "--out", "bad1.json"),
+        ("verify", "request", "--issuer", "cityhall", "--schema", "eid",
+         "--disclose", "distrikt", "--out", "bad2.json"),
+        ("verify", "request", "--issuer", "cityhall", "--schema", "eid",
+         "--predicate", "givenName<=Z", "--out", "bad3.json"),
+        ("verify", "request", "--issuer", "cityhall", "--schema", "nope", "--out", "bad4.json"),
+        ("verify", "request", "--issuer", "cityhall", "--schema", "eid",
+         "--date", "2026-13-01", "--out", "bad5.json"),
         ("verify", "presentation", "req.json", "--request", "req.json"),
     ]
     for argv in failures:
         cli.fails(*argv)
     assert cli.snapshot() == before
     assert not (cli.keys / "issuers" / "county.json").exists()
+    assert not any(Path(f"bad{i}.json").exists() for i in range(1, 6))
     assert not (cli.keys / "authorities" / "county.key").exists()
     Path("junk.json").write_text("{not json")
     assert "bad_document" in cli.fails("wallet", "add", "junk.json").err
