@@ -654,12 +654,14 @@ def _demo_ctx(ctx: typer.Context) -> Ctx:
 
 @demo_app.command("health")
 def demo_health(ctx: typer.Context) -> None:
-    """Medical records end to end on a fresh board; exits 1 if any expectation fails.
+    """Medical records end to end; exits 1 if any expectation fails.
 
     A provider, a patient, a doctor with and without consent, break glass, the
-    access log and a health credential.
+    access log and a health credential.  On a fresh board, or beside the other
+    demos on a board whose key folder this is (`make run` puts the patient's
+    records on the demo board, for the portal).
     """
-    c = _demo_ctx(ctx)
+    c = _ctx(ctx)
     failed = run_health_demo(c.board, c.keys, out)
     if failed:
         print(f"error: {len(failed)} expectation(s) failed: {failed[0]}", file=sys.stderr)

@@ -841,15 +841,18 @@ class Demo:
         board, keys, out = self.board, self.keys, self.out
         hk = HealthKeys(keys)
         out.rule("1. A board with a provider, an emergency department and a gateway")
-        log, root = Signer.generate(DEMO_ORIGIN), Signer.generate("root")
-        genesis = {
-            "origin": DEMO_ORIGIN,
-            "log_key": log.verifier().vkey(),
-            "root": {"name": "root", "public_key": root.verifier().public_key.hex()},
-        }
-        keys.save_log(log)
-        keys.save_authority(root)
-        board.append(_entry(root, authorities.GENESIS, genesis))
+        if board.size() == 0:
+            log, root = Signer.generate(DEMO_ORIGIN), Signer.generate("root")
+            genesis = {
+                "origin": DEMO_ORIGIN,
+                "log_key": log.verifier().vkey(),
+                "root": {"name": "root", "public_key": root.verifier().public_key.hex()},
+            }
+            keys.save_log(log)
+            keys.save_authority(root)
+            board.append(_entry(root, authorities.GENESIS, genesis))
+        else:  # join the board of this key folder (`make run`: beside the other demos)
+            log, root = keys.log(), keys.authority(_root_name(board))
         signers: dict[str, Signer] = {}
         leaves: list[bytes] = []
         for name, roles in (
@@ -866,7 +869,7 @@ class Demo:
             signers[n] for n in (DEMO_PROVIDER, DEMO_EMERGENCY, DEFAULT_GATEWAY)
         )
         sk = suite(DEFAULT_SUITE).keygen(secrets.token_bytes(32), DEMO_PROVIDER.encode())
-        bodies = issuer_bodies(DEMO_PROVIDER, sk, DEMO_ORIGIN)
+        bodies = issuer_bodies(DEMO_PROVIDER, sk, board.origin())
         IssuerFile(keys, DEMO_PROVIDER).save(
             {
                 "version": 1,
@@ -1052,8 +1055,30 @@ class Demo:
         )
 
 
+def _root_name(board: Board) -> str:
+    genesis = board.state(authorities.DOMAIN, "genesis") or {}
+    return str(genesis.get("root", {}).get("name", "root"))
+
+
 def run_health_demo(board: Board, keys: KeyStore, console: Console) -> list[str]:
-    """Run the health demo on an empty board; returns the expectations that failed."""
+    """Run the health demo on an empty board, or beside what is on the board of this key
+    folder (its log and root keys); returns the expectations that failed."""
     if board.size():
-        raise HealthInputError("the demo needs an empty database")
+        if not keys.log_path.exists():
+            raise HealthInputError(
+                f"this board's log key is not in {keys.root}: run the demo on an empty "
+                "database or with the board's key folder"
+            )
+        name = _root_name(board)
+        if not keys.authority_path(name).exists():
+            raise HealthInputError(f"the root key {name!r} of this board is not in {keys.root}")
+        taken = [
+            n
+            for n in (DEMO_PROVIDER, DEMO_EMERGENCY, DEFAULT_GATEWAY)
+            if keys.authority_path(n).exists()
+        ]
+        if taken:
+            raise HealthInputError(
+                f"the health demo has run on this board already ({', '.join(taken)} exist)"
+            )
     return Demo(board, keys, console).run()

@@ -165,7 +165,7 @@ def test_bad_inputs_write_nothing(cli: Cli, tmp_path: Path) -> None:
         (("health", "log", "--patient", "../x"), "bad local key name"),
         (("health", "provider", "add", "st-mary"), "exist already"),
         (("health", "credential", "ask", "health-dna", "--provider", "st-mary"), "health fact"),
-        (("demo", "health"), "empty database"),
+        (("demo", "health"), "has run on this board already"),
     ]  # fmt: skip
     for argv, needle in cases:
         err = unchanged(cli, *argv)

@@ -36,7 +36,7 @@ def test_demo_health_runs_and_the_board_verifies(cli: Cli) -> None:
     own = cli.ok("health", "record", "read", sha, "--patient", cli_health.DEMO_PATIENT)
     assert "Quixotically-Brandt" in own.out  # the patient, and only the patient, reads it
     size = v["size"]
-    assert cli.fails("demo", "health").code == 1  # never on a board that exists
+    assert "has run on this board already" in cli.fails("demo", "health").err  # never twice
     assert cli.ok("board", "verify", "--json").json_lines()[0]["size"] == size + 1  # the read
 
 
@@ -46,7 +46,29 @@ def test_the_board_demo_is_still_the_default(cli: Cli) -> None:
     r = cli.ok("demo")
     assert "notices signed and appended" in r.out and "medical" not in r.out.lower()
     assert "empty database" in cli.fails("demo").err
-    assert "empty database" in cli.fails("demo", "health").err
+
+
+def test_demo_health_joins_the_board_demo(cli: Cli) -> None:
+    """`make run`: the patient's records sit on the same board as the notices and elections."""
+    cli.ok("demo")
+    before = cli.ok("board", "verify", "--json").json_lines()[0]["size"]
+    r = cli.ok("demo", "health")
+    assert "FAILED" not in r.out
+    [v] = cli.ok("board", "verify", "--json").json_lines()
+    assert v["ok"] and v["findings"] == [] and v["size"] > before
+    assert cli.ok("board", "replay", "--json").json_lines()[0]["same"] is True
+    records = cli.ok(
+        "health", "record", "list", "--patient", cli_health.DEMO_PATIENT, "--json"
+    ).json_lines()
+    assert len(records) == 2
+    assert "has run on this board already" in cli.fails("demo", "health").err
+
+
+def test_demo_health_needs_the_boards_keys(cli: Cli, tmp_path: Path) -> None:
+    cli.ok("init", "--origin", "example.gov/pnyx")
+    other = Cli(cli.db, tmp_path / "other-keys", cli.capsys)
+    assert "log key is not in" in other.fails("demo", "health").err
+    assert cli.snapshot()[0] == 1
 
 
 def test_demo_exits_non_zero_when_an_expectation_fails(
