@@ -76,6 +76,7 @@ bench: install
 	$(BIN)/python benchmarks/health.py
 	$(BIN)/python benchmarks/voting.py
 	$(BIN)/python benchmarks/load.py
+	$(BIN)/python benchmarks/cli_startup.py
 
 # The installed tools and caches; the demo data stays (see clean-demo).
 clean:
