@@ -464,8 +464,13 @@ def wallet_add(
     ctx: typer.Context,
     issued: Annotated[Path, typer.Argument(help="The issuer's answer (credential issue).")],
     wallet: WalletOpt = DEFAULT_WALLET,
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", help="Print only the credential's id (for scripts)."),
+    ] = False,
 ) -> None:
-    """Check an issued credential against its request and the board, and keep it."""
+    """Check an issued credential against its request and the board, and keep it; prints
+    the credential's wallet id (`cred=$(pnyx wallet add cred.json -q)`)."""
     c = cli_context(ctx)
     w = open_wallet(wallet)
     doc = _read_doc(issued, "issued credential")
@@ -478,7 +483,10 @@ def wallet_add(
     cid = w.add_credential(record)
     w.remove_request(rid)
     w.save()
-    out.print(f"credential {cid} added")
+    if quiet:
+        sys.stdout.write(f"{cid}\n")
+    else:
+        out.print(f"credential {cid} added")
 
 
 def _summary(cid: str, record: dict[str, Any]) -> dict[str, Any]:

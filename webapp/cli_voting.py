@@ -132,6 +132,30 @@ def _time(value: str | None) -> str:
     return value
 
 
+WHEN_RE = re.compile(r"\+([0-9]{1,6})([smhd])")
+_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def when(value: str, option: str, now: datetime | None = None) -> str:
+    """A time given as ``YYYY-MM-DDTHH:MM:SSZ``, ``now`` or ``+N`` with a unit ``s``, ``m``,
+    ``h`` or ``d`` after now (``+5m``), as the board writes times."""
+    base = (now or datetime.now(UTC)).replace(microsecond=0)
+    if value == "now":
+        return _rfc3339(base)
+    m = WHEN_RE.fullmatch(value)
+    if m:
+        return _rfc3339(base + timedelta(seconds=int(m.group(1)) * _UNIT[m.group(2)]))
+    if not TIME_RE.fullmatch(value):
+        raise VotingInputError(
+            f"{option} {value!r}: write YYYY-MM-DDTHH:MM:SSZ, now, or +N(s|m|h|d)"
+        )
+    try:
+        datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise VotingInputError(f"{option} {value!r} is not a real time") from None
+    return value
+
+
 def _read_json(path: Path, what: str) -> Any:
     try:
         data = path.read_bytes()
@@ -569,13 +593,36 @@ def election_create(
             "replaces the manifest's trustees.",
         ),
     ] = None,
+    opens: Annotated[
+        str | None,
+        typer.Option(
+            help="Replaces the manifest's opening time: a time, `now` or `+N(s|m|h|d)`; a "
+            "credential rule's eligibility date becomes that day too.",
+        ),
+    ] = None,
+    closes: Annotated[
+        str | None,
+        typer.Option(help="Replaces the manifest's closing time, e.g. `+10m` (ten minutes)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Post an election's manifest (role election_official)."""
+    """Post an election's manifest (role election_official).
+
+    A manifest whose window has passed is refused (window_passed); `--opens now
+    --closes +10m` sets a window that starts now, as in the README's example.
+    """
     board, keys = _board_keys(ctx)
     doc = _read_json(manifest, "manifest")
     if not isinstance(doc, dict):
         raise VotingInputError(f"the manifest {manifest} is not a JSON object")
+    now = datetime.now(UTC)
+    if opens is not None:
+        doc["opens"] = when(opens, "--opens", now)
+        rule = doc.get("eligibility")
+        if isinstance(rule, dict) and rule.get("type") == "credential":
+            doc["eligibility"] = {**rule, "date": doc["opens"][:10]}
+    if closes is not None:
+        doc["closes"] = when(closes, "--closes", now)
     cards: list[str | dict[str, Any]] = []
     for t in trustee or []:
         p = Path(t)
@@ -607,12 +654,39 @@ def election_open(ctx: typer.Context, election: str, as_: AsOfficial, time: Time
 
 @election_app.command("close")
 def election_close(
-    ctx: typer.Context, election: str, as_: AsOfficial, time: TimeOpt = None
+    ctx: typer.Context,
+    election: str,
+    as_: AsOfficial,
+    time: TimeOpt = None,
+    wait: Annotated[
+        bool,
+        typer.Option("--wait", help="Wait for the closing time (a countdown), then close."),
+    ] = False,
 ) -> None:
-    """Close the election (no ballot after this entry)."""
+    """Close the election (no ballot after this entry), at or after its closing time."""
     board, keys = _board_keys(ctx)
+    if wait:
+        _wait_until(election_info(board, election).closes, f"waiting for {election} to close")
     index = close_election(board, keys, election, as_, time)
     out.print(f"election {election} closed at entry {index}")
+
+
+def _wait_until(at: str, label: str) -> None:
+    """Sleep until ``at`` (an RFC 3339 time), with a countdown bar on stderr."""
+    import time as clock
+
+    end = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp() + 1
+    total = max(0.0, end - clock.time())
+    if total <= 0:
+        return
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(f"{label} at {at}", total=total)
+        while (left := end - clock.time()) > 0:
+            progress.update(task, completed=total - left)
+            clock.sleep(min(1.0, left))
 
 
 @election_app.command("tally")
