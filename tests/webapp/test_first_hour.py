@@ -55,3 +55,51 @@ def test_serve_refuses_an_impossible_port(
     assert r.code == 2, r
     assert "port" in r.err.lower(), r.err
     assert not (tmp_path / "b.db").exists()
+
+
+def test_relative_times_for_a_voting_window() -> None:
+    from datetime import UTC, datetime
+
+    from webapp.cli_voting import VotingInputError, when
+
+    now = datetime(2026, 12, 8, 10, 0, 0, 500, tzinfo=UTC)
+    assert when("now", "--opens", now) == "2026-12-08T10:00:00Z"
+    assert when("+3m", "--closes", now) == "2026-12-08T10:03:00Z"
+    assert when("+2d", "--closes", now) == "2026-12-10T10:00:00Z"
+    assert when("2027-01-01T00:00:00Z", "--closes", now) == "2027-01-01T00:00:00Z"
+    for bad in ("+3", "3m", "+-3m", "+3w", "tomorrow", "2026-02-30T00:00:00Z", "+\u0663m"):
+        with pytest.raises(VotingInputError):
+            when(bad, "--closes", now)
+
+
+def test_election_create_refuses_a_window_that_has_passed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    cli = Cli(f"sqlite:///{tmp_path / 'b.db'}", tmp_path / "keys", capsys)
+    cli.ok("init", "--origin", "example.gov/pnyx")
+    cli.ok("authority", "add", "office", "--role", "election_official")
+    for t in ("t1", "t2"):
+        cli.ok("authority", "add", t, "--role", "trustee")
+        cli.ok("trustee", "init", "e1", "--as", t, "--out", str(tmp_path / f"{t}.json"))
+    manifest = {
+        "version": 1, "id": "e1", "title": "E", "revote": "last", "threshold": 1,
+        "contests": [{"id": "c", "title": "C", "options": ["a", "b"], "min": 1, "max": 1,
+                      "blank": False}],
+        "eligibility": {"type": "roll", "voters": ["11" * 32]},
+        "trustees": [], "opens": "2026-01-01T00:00:00Z", "closes": "2026-01-02T00:00:00Z",
+    }  # fmt: skip
+    (tmp_path / "m.json").write_text(json.dumps(manifest))
+    cards = ["--trustee", str(tmp_path / "t1.json"), "--trustee", str(tmp_path / "t2.json")]
+    before = cli.snapshot()
+    assert "window_passed" in cli.fails("election", "create", str(tmp_path / "m.json"),
+                                        "--as", "office", *cards).err  # fmt: skip
+    assert "--closes" in cli.fails("election", "create", str(tmp_path / "m.json"),
+                                   "--as", "office", *cards, "--closes", "soon").err  # fmt: skip
+    assert cli.snapshot() == before
+    cli.ok("election", "create", str(tmp_path / "m.json"), "--as", "office", *cards,
+           "--opens", "now", "--closes", "+10m")  # fmt: skip
+    assert "election_exists" in cli.fails("election", "create", str(tmp_path / "m.json"),
+                                          "--as", "office", *cards, "--opens", "now",
+                                          "--closes", "+11m").err  # fmt: skip
