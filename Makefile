@@ -40,6 +40,7 @@ $(DEMO)/.built:
 	  exit 1; fi
 	$(PNYX) demo
 	$(PNYX) demo election --voters 50 --trustees 4 --threshold 2 --out $(DEMO)/election-record.json
+	$(PNYX) demo health
 	touch $@
 
 # Restart the web app on the existing demo data (no rebuild): make serve PORT=8080

@@ -75,6 +75,7 @@ from services.voting.scenario import CONTESTS, EID, voter_name
 from services.voting.tally import Result, decrypt_result, tally_body
 from webapp.cli_identity import IssuerFile, cli_context, open_wallet, spinner_step, write_doc
 from webapp.keystore import KeyStore
+from webapp.witnessing import cosign_local
 
 err = Console(stderr=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -1345,6 +1346,13 @@ class ElectionDemo:
         self.expect(not board.verify(), "the board verifies: entries, tree, signatures, rules")
         self.expect(not board.replay(), "replaying the log gives the stored state")
         if record is not None:
+            # the witnesses cosign the final board first: the record is then final (V5)
+            cosigned = cosign_local(board, keys)
+            if cosigned:
+                self.expect(
+                    all(c.refused is None for c in cosigned),
+                    f"the {len(cosigned)} witnesses of this key folder cosign the final board",
+                )
             doc = write_record(board, keys, DEMO_ELECTION, record)
             out.print(f"election record written to {record} ({len(json.dumps(doc)):,} bytes)")
             out.print(

@@ -103,3 +103,22 @@ def test_election_create_refuses_a_window_that_has_passed(
     assert "election_exists" in cli.fails("election", "create", str(tmp_path / "m.json"),
                                           "--as", "office", *cards, "--opens", "now",
                                           "--closes", "+11m").err  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_make_run_demo_leaves_a_record_that_verifies_valid(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`make demo`'s steps on one board: the finished election's record is final and valid
+    (its witnesses cosigned before the export), and the patient's records sit beside it."""
+    cli = Cli(f"sqlite:///{tmp_path / 'pnyx.db'}", tmp_path / "keys", capsys)
+    cli.ok("demo")
+    record = tmp_path / "election-record.json"
+    cli.ok("demo", "election", "--voters", "4", "--trustees", "4", "--threshold", "2",
+           "--out", str(record))  # fmt: skip
+    cli.ok("demo", "health")
+    vkey = cli.ok("board", "vkey").out.strip()
+    r = cli.ok("verify", "election", str(record), "--vkey", vkey)
+    assert "election demo-election: valid" in r.out, r.out[-2000:]
+    [v] = cli.ok("board", "verify", "--json").json_lines()
+    assert v["ok"] and v["findings"] == []
