@@ -41,11 +41,19 @@ $(DEMO)/.built:
 	$(PNYX) demo
 	$(PNYX) demo election --voters 50 --trustees 4 --threshold 2 --out $(DEMO)/election-record.json
 	$(PNYX) demo health
+	$(PNYX) demo open-election
 	touch $@
 
-# Restart the web app on the existing demo data (no rebuild): make serve PORT=8080
+# What the demo's e-ID issuer certifies for every wallet that asks (a real issuer
+# checks the holder first): enough to vote in the open election demo-open.
+DEMO_EID := --attr givenName=Ada --attr familyName=Demo --attr birthDate=1990-01-01 --attr district=7
+
+# Restart the web app on the existing demo data (no rebuild): make serve PORT=8080.
+# Beside it, the demo's e-ID issuer answers the wallets' credential requests.
 serve: install
 	@test -f $(DEMO)/pnyx.db || { echo "no demo data in $(DEMO)/: run 'make demo' first"; exit 1; }
+	@$(PNYX) identity mailbox answer --issuer eid-office $(DEMO_EID) --watch 2 & issuer=$$!; \
+	trap 'kill $$issuer 2>/dev/null' EXIT INT TERM; \
 	$(PNYX) serve --host $(HOST) --port $(PORT)
 
 # Deletes the demo data, after asking (CONFIRM=yes skips the question).

@@ -46,7 +46,14 @@ from webapp.cli_identity import (
     wallet_app,
 )
 from webapp.cli_verify_election import verify_election
-from webapp.cli_voting import ballot_app, demo_election, election_app, trustee_app, vote
+from webapp.cli_voting import (
+    ballot_app,
+    demo_election,
+    demo_open_election,
+    election_app,
+    trustee_app,
+    vote,
+)
 from webapp.keystore import KeyError_, KeyStore
 
 DEFAULT_DB = "sqlite:///pnyx.db"
@@ -92,6 +99,7 @@ demo_app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 demo_app.command("election")(demo_election)
+demo_app.command("open-election")(demo_open_election)
 
 
 class CliError(Exception):

@@ -703,6 +703,15 @@ def mailbox_answer(
         int | None, typer.Option(help="Days of validity (default: the schema's maximum).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=mailbox.MAX_LIST)] = mailbox.MAX_LIST,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            min=0.5,
+            max=3600,
+            help="Keep answering: look for new requests every SECONDS until interrupted "
+            "(`make serve`'s demo issuer).",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Issuer: answer pending requests — sign blindly, seal to the holder's key, post.
@@ -710,8 +719,12 @@ def mailbox_answer(
     Each request gets the attributes given for its id in --values (and --attr for
     all); a request without a value for every attribute of its schema is left
     pending. The answer is sealed to the key the holder posted with the request, so
-    the server never sees the credential.
+    the server never sees the credential.  With --watch the issuer keeps answering
+    (one line a request) until it is interrupted.
     """
+    if watch is not None:
+        _watch_mailbox(ctx, issuer, values, attr, valid_days, limit, watch)
+        return
     c = cli_context(ctx)
     issuer_file = IssuerFile(c.keys, issuer)
     doc = issuer_file.load()
@@ -744,6 +757,40 @@ def mailbox_answer(
     refused = [r for r in rows if r["result"] == "refused"]
     if refused:
         raise IdentityError(f"{len(refused)} request(s) could not be answered (see above)")
+
+
+def _watch_mailbox(
+    ctx: typer.Context,
+    issuer: str,
+    values: Path | None,
+    attr: list[str] | None,
+    valid_days: int | None,
+    limit: int,
+    every: float,
+) -> None:
+    """Answer the mailbox every ``every`` seconds until interrupted; a refusal is reported
+    and the watch goes on."""
+    import time
+
+    c = cli_context(ctx)
+    issuer_file = IssuerFile(c.keys, issuer)
+    doc = issuer_file.load()
+    sk = bytes.fromhex(doc["secret_key"])
+    signer = c.keys.authority(issuer)
+    decided = _values_file(values)
+    out.print(f"{issuer}: answering its mailbox every {every:g} s (Ctrl-C stops)")
+    try:
+        while True:
+            for mail in _pending(c, issuer, limit):
+                try:
+                    given = {**_defaults_for(c, issuer, mail, attr), **decided.get(mail.id, {})}
+                    r = _answer_one(c, issuer_file, doc, sk, signer, mail, given, valid_days)
+                except Rejected as e:
+                    r = {"id": mail.id, "schema": "?", "result": "refused", "detail": e.detail}
+                out.print(f"{r['id']} ({r['schema']}): {r['result']}: {r['detail']}")
+            time.sleep(every)
+    except KeyboardInterrupt:
+        out.print(f"{issuer}: stopped answering")
 
 
 def _defaults_for(
