@@ -1400,7 +1400,7 @@ def open_election_manifest(day: date, opens: str, closes: str) -> dict[str, Any]
              "blank": True},
             {"id": "hours", "title": "Open on Sundays?", "options": ["yes", "no"],
              "min": 1, "max": 1, "blank": False},
-        ],  # fmt: skip
+        ],
         "eligibility": {
             "type": "credential",
             "issuer": DEMO_ISSUER,
