@@ -49,11 +49,13 @@ $(DEMO)/.built:
 DEMO_EID := --attr givenName=Ada --attr familyName=Demo --attr birthDate=1990-01-01 --attr district=7
 
 # Restart the web app on the existing demo data (no rebuild): make serve PORT=8080.
-# Beside it, the demo's e-ID issuer answers the wallets' credential requests.
+# Beside it, the demo's e-ID issuer answers the wallets' credential requests and
+# the demo's witnesses cosign the board every 10 s when it grew (ballots, reads).
 serve: install
 	@test -f $(DEMO)/pnyx.db || { echo "no demo data in $(DEMO)/: run 'make demo' first"; exit 1; }
 	@$(PNYX) identity mailbox answer --issuer eid-office $(DEMO_EID) --watch 2 & issuer=$$!; \
-	trap 'kill $$issuer 2>/dev/null' EXIT INT TERM; \
+	$(PNYX) witness cosign --watch 10 & witnesses=$$!; \
+	trap 'kill $$issuer $$witnesses 2>/dev/null' EXIT INT TERM; \
 	$(PNYX) serve --host $(HOST) --port $(PORT)
 
 # Deletes the demo data, after asking (CONFIRM=yes skips the question).

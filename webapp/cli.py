@@ -537,9 +537,21 @@ def witness_cosign(
         list[str] | None, typer.Argument(help="Witnesses (default: all local).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    watch: Annotated[
+        float | None,
+        typer.Option(
+            min=0.5,
+            max=86400,
+            help="Keep witnessing: cosign the board every SECONDS when it grew, until "
+            "interrupted (`make serve`'s demo witnesses).",
+        ),
+    ] = None,
 ) -> None:
     """Each witness checks the latest checkpoint against the last one it cosigned, then cosigns."""
     c = _ctx(ctx)
+    if watch is not None:
+        _watch_witnesses(c, name, watch)
+        return
     board = c.board
     names = name or c.keys.witness_names()
     if not names:
@@ -595,6 +607,30 @@ def witness_cosign(
 
 
 # ------------------------------------------------------------ serve & demo
+
+
+def _watch_witnesses(c: Ctx, names: list[str] | None, every: float) -> None:
+    """Cosign with the local witnesses whenever the board grew, until interrupted."""
+    from webapp.witnessing import cosign_local
+
+    if not (names or c.keys.witness_names()):
+        raise CliError(f"no witness keys in {c.keys.root}; run `pnyx witness init NAME`")
+    out.print(f"witnessing {c.board.origin()} every {every:g} s (Ctrl-C stops)")
+    cosigned = -1
+    try:
+        while True:
+            size = c.board.size()
+            if size != cosigned:
+                for r in cosign_local(c.board, c.keys, names):
+                    if r.refused is not None:
+                        print(f"{r.witness} refused size {r.size}: {r.refused}: {r.detail}",
+                              file=sys.stderr)  # fmt: skip
+                    else:
+                        out.print(f"{r.witness} cosigned size {r.size}")
+                cosigned = size
+            time.sleep(every)
+    except KeyboardInterrupt:
+        out.print("stopped witnessing")
 
 
 @app.command()
