@@ -34,7 +34,7 @@ from ledger.entry import key_id, make_entry
 from ledger.errors import Rejected
 from ledger.note import InvalidSignature, NoteError, Signer, UnverifiedNote, Verifier
 from ledger.store import Store, StoreError
-from ledger.witness import StateError, Witness, WitnessRefusal
+from ledger.witness import StateError
 from services.notices import PUBLISH, notice_body
 from services.registry import default_registry
 from webapp.cli_health import health_app, run_health_demo
@@ -556,36 +556,12 @@ def witness_cosign(
     names = name or c.keys.witness_names()
     if not names:
         raise CliError(f"no witness keys in {c.keys.root}; run `pnyx witness init NAME`")
-    if c.keys.log_path.exists():
-        board.sign_checkpoint(c.keys.log())
+    from webapp.witnessing import cosign_local
+
+    answers = cosign_local(board, c.keys, names)
+    results = [r.to_json() for r in answers]
+    failed = any(r.refused is not None for r in answers)
     st = board.checkpoint()
-    log = board.log_verifier()
-    results = []
-    failed = False
-    for n in names:
-        signer = c.keys.witness(n)
-        state = c.keys.witness_state(n)
-        witness = Witness(signer, {log.name: log}, state)
-        last = state.latest(log.name)
-        old = last.size if last else 0
-        proof = board.consistency_proof(old, st.size).path if 0 < old < st.size else []
-        try:
-            sig = witness.add_checkpoint(st.note, old, proof, int(time.time()))
-        except WitnessRefusal as r:
-            c.keys.save_witness_state(n, witness.state)  # alarms are kept
-            results.append(
-                {"witness": n, "size": st.size, "refused": str(r.reason), "detail": r.detail}
-            )
-            failed = True
-            continue
-        try:
-            board.add_cosignature(st.size, sig)
-        except Rejected as r:
-            results.append({"witness": n, "size": st.size, "refused": r.code, "detail": r.detail})
-            failed = True
-            continue
-        c.keys.save_witness_state(n, witness.state)
-        results.append({"witness": n, "size": st.size, "cosigned": True})
     final = board.checkpoint(st.size)
     for res in results:
         if as_json:

@@ -28,7 +28,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -726,11 +726,7 @@ def mailbox_answer(
         _watch_mailbox(ctx, issuer, values, attr, valid_days, limit, watch)
         return
     c = cli_context(ctx)
-    issuer_file = IssuerFile(c.keys, issuer)
-    doc = issuer_file.load()
-    sk = bytes.fromhex(doc["secret_key"])
-    signer = c.keys.authority(issuer)
-    decided = _values_file(values)
+    answer = _answerer(c, issuer, values, attr, valid_days)
     mails = _pending(c, issuer, limit)
     rows: list[dict[str, str]] = []
     with Progress(
@@ -743,8 +739,7 @@ def mailbox_answer(
     ) as progress:
         task = progress.add_task(f"answering {issuer}'s requests", total=len(mails))
         for mail in mails:
-            given = {**_defaults_for(c, issuer, mail, attr), **decided.get(mail.id, {})}
-            rows.append(_answer_one(c, issuer_file, doc, sk, signer, mail, given, valid_days))
+            rows.append(answer(mail))
             progress.advance(task)
     if as_json:
         for r in rows:
@@ -757,6 +752,27 @@ def mailbox_answer(
     refused = [r for r in rows if r["result"] == "refused"]
     if refused:
         raise IdentityError(f"{len(refused)} request(s) could not be answered (see above)")
+
+
+def _answerer(
+    c: RootContext,
+    issuer: str,
+    values: Path | None,
+    attr: list[str] | None,
+    valid_days: int | None,
+) -> Callable[[mailbox.Mail], dict[str, str]]:
+    """The issuer's keys loaded once; answers one mail with its --values and --attr."""
+    issuer_file = IssuerFile(c.keys, issuer)
+    doc = issuer_file.load()
+    sk = bytes.fromhex(doc["secret_key"])
+    signer = c.keys.authority(issuer)
+    decided = _values_file(values)
+
+    def answer(mail: mailbox.Mail) -> dict[str, str]:
+        given = {**_defaults_for(c, issuer, mail, attr), **decided.get(mail.id, {})}
+        return _answer_one(c, issuer_file, doc, sk, signer, mail, given, valid_days)
+
+    return answer
 
 
 def _watch_mailbox(
@@ -773,19 +789,14 @@ def _watch_mailbox(
     import time
 
     c = cli_context(ctx)
-    issuer_file = IssuerFile(c.keys, issuer)
-    doc = issuer_file.load()
-    sk = bytes.fromhex(doc["secret_key"])
-    signer = c.keys.authority(issuer)
-    decided = _values_file(values)
+    answer = _answerer(c, issuer, values, attr, valid_days)
     out.print(f"{issuer}: answering its mailbox every {every:g} s (Ctrl-C stops)")
     try:
         while True:
             for mail in _pending(c, issuer, limit):
                 try:
-                    given = {**_defaults_for(c, issuer, mail, attr), **decided.get(mail.id, {})}
-                    r = _answer_one(c, issuer_file, doc, sk, signer, mail, given, valid_days)
-                except Rejected as e:
+                    r = answer(mail)
+                except Rejected as e:  # its --attr values do not fit the request's schema
                     r = {"id": mail.id, "schema": "?", "result": "refused", "detail": e.detail}
                 out.print(f"{r['id']} ({r['schema']}): {r['result']}: {r['detail']}")
             time.sleep(every)
