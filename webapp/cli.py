@@ -49,11 +49,11 @@ from webapp.cli_verify_election import verify_election
 from webapp.cli_voting import (
     ballot_app,
     demo_election,
-    demo_open_election,
     election_app,
     trustee_app,
     vote,
 )
+from webapp.demo_open import demo_open_election
 from webapp.keystore import KeyError_, KeyStore
 
 DEFAULT_DB = "sqlite:///pnyx.db"
